@@ -1,0 +1,109 @@
+// A thin RAII layer over SQLite: Database owns a connection, Statement a prepared statement,
+// Transaction a BEGIN IMMEDIATE ... COMMIT scope that rolls back unless committed.
+//
+// All SQL goes through prepared statements with bound parameters (never string concatenation of
+// values). SQLite errors become ensemble::Error: SQLITE_BUSY/LOCKED -> kConflict, SQLITE_CORRUPT and
+// SQLITE_NOTADB -> kBadInput, SQLITE_CANTOPEN -> kNotFound, SQLITE_FULL/IOERR -> kIo, others
+// kInternal. A Database is not thread-safe: use one per thread (SQLite WAL allows many readers and
+// one writer across connections).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace ensemble::store {
+
+class Statement;
+
+class Database {
+ public:
+  struct Options {
+    bool read_only = false;
+    int busy_timeout_ms = 5000;  // Default: wait up to 5 s for another writer
+  };
+  // Opens (creating if needed, unless read_only) with WAL, foreign keys and synchronous=NORMAL.
+  static Database open(const std::filesystem::path& path, const Options& options);
+  static Database open(const std::filesystem::path& path) { return open(path, Options{}); }
+
+  Database(Database&&) noexcept;
+  Database& operator=(Database&&) noexcept;
+  ~Database();
+
+  // Runs one or more statements without parameters (DDL, PRAGMA).
+  void exec(std::string_view sql);
+  Statement prepare(std::string_view sql);
+  std::int64_t last_insert_rowid() const;
+  int changes() const;  // rows changed by the last statement
+  const std::filesystem::path& path() const { return path_; }
+  sqlite3* handle() { return db_; }
+
+ private:
+  Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  sqlite3* db_ = nullptr;
+  std::filesystem::path path_;
+};
+
+class Statement {
+ public:
+  Statement(Statement&&) noexcept;
+  Statement& operator=(Statement&&) noexcept;
+  ~Statement();
+
+  // Parameters are 1-based, as in SQLite. Each returns *this for chaining.
+  Statement& bind(int index, std::int64_t value);
+  Statement& bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, double value);
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+  Statement& bind(int index, const char* text) { return bind(index, std::string_view(text)); }
+  Statement& bind_blob(int index, const void* data, size_t bytes);
+  Statement& bind_null(int index);
+  template <typename T>
+  Statement& bind(int index, const std::optional<T>& v) {
+    return v ? bind(index, *v) : bind_null(index);
+  }
+
+  // Advances; true while a row is available, false when done. Throws on error.
+  bool step();
+  // Runs to completion (for INSERT/UPDATE/DELETE). Returns sqlite3_changes().
+  int run();
+  void reset();  // rewinds and clears bindings, ready to bind again
+
+  std::int64_t column_int(int col) const;
+  double column_double(int col) const;
+  std::string column_text(int col) const;
+  std::vector<unsigned char> column_blob(int col) const;
+  const void* column_blob_ptr(int col, int* bytes) const;
+  bool column_is_null(int col) const;
+
+ private:
+  friend class Database;
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// BEGIN IMMEDIATE on construction (takes the write lock now, so a busy database fails early);
+// ROLLBACK on destruction unless commit() was called.
+class Transaction {
+ public:
+  explicit Transaction(Database& db);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+
+ private:
+  Database& db_;
+  bool done_ = false;
+};
+
+}  // namespace ensemble::store

@@ -1,0 +1,33 @@
+// The content-addressed media folder next to the database: every image is stored once, under its
+// SHA-256, as <root>/<sha[0:2]>/<sha><ext>. Writes are atomic (temp file + rename), so a crash never
+// leaves a torn file under a final name; a file put but never referenced by a committed row is an
+// orphan that `ensemble gc` may remove. Thread-safe: put() of the same content from two threads is
+// harmless (same bytes, same name).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace ensemble::store {
+
+class MediaStore {
+ public:
+  explicit MediaStore(std::filesystem::path root);
+
+  // Stores bytes (if not already present) and returns their SHA-256 hex. ext like ".jpg".
+  std::string put(std::string_view bytes, std::string_view ext);
+  // Stores under a digest the caller already computed.
+  void put_with_sha(const std::string& sha, std::string_view bytes, std::string_view ext);
+  std::filesystem::path path_for(const std::string& sha, std::string_view ext) const;
+  bool contains(const std::string& sha, std::string_view ext) const;
+  const std::filesystem::path& root() const { return root_; }
+
+ private:
+  std::filesystem::path root_;
+};
+
+// Media folder for a database file: "<dir>/<stem>.media" (ensemble.db -> ensemble.media).
+std::filesystem::path media_root_for(const std::filesystem::path& db_path);
+
+}  // namespace ensemble::store

@@ -1,0 +1,41 @@
+#include "ensemble/store/media_store.h"
+
+#include "ensemble/util/error.h"
+#include "ensemble/util/fs.h"
+#include "ensemble/util/sha256.h"
+
+namespace ensemble::store {
+
+namespace fs = std::filesystem;
+
+MediaStore::MediaStore(fs::path root) : root_(std::move(root)) {}
+
+fs::path MediaStore::path_for(const std::string& sha, std::string_view ext) const {
+  return root_ / sha.substr(0, 2) / (sha + std::string(ext));
+}
+
+bool MediaStore::contains(const std::string& sha, std::string_view ext) const {
+  std::error_code ec;
+  return fs::exists(path_for(sha, ext), ec);
+}
+
+std::string MediaStore::put(std::string_view bytes, std::string_view ext) {
+  std::string sha = sha256_hex(bytes);
+  put_with_sha(sha, bytes, ext);
+  return sha;
+}
+
+void MediaStore::put_with_sha(const std::string& sha, std::string_view bytes, std::string_view ext) {
+  if (contains(sha, ext)) return;
+  const fs::path p = path_for(sha, ext);
+  std::error_code ec;
+  fs::create_directories(p.parent_path(), ec);
+  if (ec) throw Error(ErrorCode::kIo, "cannot create " + p.parent_path().string() + ": " + ec.message());
+  write_file_atomic(p, bytes);
+}
+
+fs::path media_root_for(const fs::path& db_path) {
+  return db_path.parent_path() / (db_path.stem().string() + ".media");
+}
+
+}  // namespace ensemble::store

@@ -1,0 +1,221 @@
+#include "ensemble/store/schema.h"
+
+#include <string>
+
+#include "ensemble/util/error.h"
+
+namespace ensemble::store {
+
+namespace {
+
+// Version 1: the pipeline's tables.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE runs (
+  id            INTEGER PRIMARY KEY,
+  stage         TEXT NOT NULL,            -- import-catalog, import-lookbooks, segment, embed, ...
+  status        TEXT NOT NULL CHECK (status IN ('running','ok','failed','partial')),
+  started_at    TEXT NOT NULL,
+  finished_at   TEXT,
+  config_hash   TEXT NOT NULL,
+  config_json   TEXT NOT NULL,
+  backend       TEXT,                     -- factory string of the stage's backend
+  model_id      TEXT,                     -- id of the model/projection that produced the rows
+  input_rows    INTEGER NOT NULL DEFAULT 0,
+  output_rows   INTEGER NOT NULL DEFAULT 0,
+  failed_rows   INTEGER NOT NULL DEFAULT 0,
+  stats_json    TEXT NOT NULL DEFAULT '{}',
+  error         TEXT
+);
+
+CREATE TABLE products (
+  id            TEXT PRIMARY KEY,
+  title         TEXT NOT NULL,
+  category      TEXT NOT NULL,
+  image_sha     TEXT NOT NULL,            -- media/<sha[0:2]>/<sha><ext>
+  image_ext     TEXT NOT NULL,
+  width         INTEGER NOT NULL,
+  height        INTEGER NOT NULL,
+  attributes    TEXT NOT NULL DEFAULT '{}',  -- JSON object of the extra CSV columns
+  run_id        INTEGER REFERENCES runs(id),
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL
+);
+CREATE INDEX products_category ON products(category);
+
+CREATE TABLE lookbooks (
+  id            TEXT PRIMARY KEY,
+  source        TEXT NOT NULL,            -- path it was imported from
+  image_sha     TEXT NOT NULL,
+  image_ext     TEXT NOT NULL,
+  width         INTEGER NOT NULL,
+  height        INTEGER NOT NULL,
+  run_id        INTEGER REFERENCES runs(id),
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL
+);
+
+CREATE TABLE regions (
+  id            INTEGER PRIMARY KEY,
+  lookbook_id   TEXT NOT NULL REFERENCES lookbooks(id) ON DELETE CASCADE,
+  idx           INTEGER NOT NULL,         -- order within the lookbook
+  context_id    INTEGER NOT NULL DEFAULT 0,  -- outfit context within the image
+  x INTEGER NOT NULL, y INTEGER NOT NULL, w INTEGER NOT NULL, h INTEGER NOT NULL,
+  area          INTEGER NOT NULL,         -- mask pixels
+  confidence    REAL NOT NULL,            -- predicted IoU or the classical equivalent
+  stability     REAL NOT NULL,
+  mask_rle      BLOB NOT NULL,            -- COCO-style uncompressed RLE (docs/SCHEMA.md)
+  segmenter_id  TEXT NOT NULL,
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  UNIQUE (lookbook_id, idx)
+);
+
+-- Per-stage processing state of each input, for incremental and resumable runs.
+CREATE TABLE stage_items (
+  stage         TEXT NOT NULL,
+  item_id       TEXT NOT NULL,
+  fingerprint   TEXT NOT NULL,            -- hash of the input and the stage settings
+  status        TEXT NOT NULL CHECK (status IN ('ok','empty','failed')),
+  detail        TEXT,                     -- error message, or a note
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  PRIMARY KEY (stage, item_id)
+);
+
+CREATE TABLE embeddings (
+  owner_kind    TEXT NOT NULL CHECK (owner_kind IN ('product','region')),
+  owner_id      TEXT NOT NULL,
+  model_id      TEXT NOT NULL,
+  dim           INTEGER NOT NULL,
+  vector        BLOB NOT NULL,            -- dim little-endian float32, L2-normalised
+  source_sha    TEXT NOT NULL,            -- what was embedded (image sha or region fingerprint)
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  PRIMARY KEY (owner_kind, owner_id, model_id)
+);
+
+CREATE TABLE matches (
+  direction     TEXT NOT NULL CHECK (direction IN ('region_to_product','product_to_region')),
+  region_id     INTEGER NOT NULL REFERENCES regions(id) ON DELETE CASCADE,
+  product_id    TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+  rank          INTEGER NOT NULL,         -- 1-based within the source
+  score         REAL NOT NULL,            -- cosine similarity
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  PRIMARY KEY (direction, region_id, product_id)
+);
+CREATE INDEX matches_product ON matches(product_id, direction);
+
+CREATE TABLE pairs (
+  scoring       TEXT NOT NULL,            -- 'ensemble' or 'reference'
+  product_a     TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+  product_b     TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+  count         INTEGER NOT NULL,         -- lookbooks (outfit contexts) where both appear
+  weight        REAL NOT NULL,            -- confidence-weighted count
+  score         REAL NOT NULL,            -- association score used for ranking
+  evidence      TEXT NOT NULL DEFAULT '[]',  -- JSON list of lookbook ids
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  PRIMARY KEY (scoring, product_a, product_b),
+  CHECK (product_a < product_b)
+);
+
+CREATE TABLE recommendations (
+  product_id    TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+  rank          INTEGER NOT NULL,
+  rec_product_id TEXT NOT NULL REFERENCES products(id) ON DELETE CASCADE,
+  slot          TEXT,
+  score         REAL NOT NULL,
+  evidence      TEXT NOT NULL DEFAULT '{}',
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  PRIMARY KEY (product_id, rank)
+);
+
+CREATE TABLE feedback (
+  id            INTEGER PRIMARY KEY,
+  product_id    TEXT NOT NULL,
+  other_product_id TEXT NOT NULL,
+  user          TEXT NOT NULL DEFAULT '',
+  vote          INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+  target        TEXT NOT NULL DEFAULT 'pair' CHECK (target IN ('pair','outfit')),
+  note          TEXT,
+  created_at    TEXT NOT NULL
+);
+CREATE INDEX feedback_pair ON feedback(product_id, other_product_id);
+)sql";
+
+// Version 2: full-text search over the catalog (titles, categories, attributes), kept in sync by
+// triggers and filled from existing rows.
+constexpr std::string_view kV2 = R"sql(
+CREATE VIRTUAL TABLE products_fts USING fts5(
+  id UNINDEXED, title, category, attributes, tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO products_fts (rowid, id, title, category, attributes)
+  SELECT rowid, id, title, category, attributes FROM products;
+CREATE TRIGGER products_fts_insert AFTER INSERT ON products BEGIN
+  INSERT INTO products_fts (rowid, id, title, category, attributes)
+  VALUES (new.rowid, new.id, new.title, new.category, new.attributes);
+END;
+CREATE TRIGGER products_fts_delete AFTER DELETE ON products BEGIN
+  DELETE FROM products_fts WHERE rowid = old.rowid;
+END;
+CREATE TRIGGER products_fts_update AFTER UPDATE ON products BEGIN
+  DELETE FROM products_fts WHERE rowid = old.rowid;
+  INSERT INTO products_fts (rowid, id, title, category, attributes)
+  VALUES (new.rowid, new.id, new.title, new.category, new.attributes);
+END;
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "pipeline tables: runs, products, lookbooks, regions, stage_items, embeddings, matches, "
+          "pairs, recommendations, feedback",
+       kV1},
+      {2, "products_fts: full-text search over the catalog", kV2},
+  };
+  return kMigrations;
+}
+
+int latest_schema_version() { return migrations().back().version; }
+
+int schema_version(Database& db) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version ("
+      " version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  Statement st = db.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+  st.step();
+  return static_cast<int>(st.column_int(0));
+}
+
+int schema_version_readonly(Database& db) {
+  Statement t = db.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  t.step();
+  if (t.column_int(0) == 0) return 0;
+  Statement st = db.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+  st.step();
+  return static_cast<int>(st.column_int(0));
+}
+
+int migrate(Database& db, int target) {
+  if (target < 0) target = latest_schema_version();
+  const int current = schema_version(db);
+  if (current > latest_schema_version()) {
+    throw Error(ErrorCode::kConflict,
+                db.path().string() + " has schema version " + std::to_string(current) +
+                    ", newer than this build of ensemble understands (" +
+                    std::to_string(latest_schema_version()) + "): upgrade ensemble");
+  }
+  int applied = 0;
+  for (const Migration& m : migrations()) {
+    if (m.version <= current || m.version > target) continue;
+    Transaction tx(db);
+    db.exec(m.sql);
+    db.prepare("INSERT INTO schema_version (version, description, applied_at) "
+               "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))")
+        .bind(1, m.version)
+        .bind(2, m.description)
+        .run();
+    tx.commit();
+    ++applied;
+  }
+  return applied;
+}
+
+}  // namespace ensemble::store

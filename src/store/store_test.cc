@@ -1,0 +1,202 @@
+#include "ensemble/store/store.h"
+
+#include <gtest/gtest.h>
+
+#include "ensemble/store/schema.h"
+#include "ensemble/util/error.h"
+#include "ensemble/util/sha256.h"
+#include "testing/temp_dir.h"
+
+namespace ensemble::store {
+namespace {
+
+using ensemble::testing::TempDir;
+
+std::int64_t count(Database& db, const std::string& sql) {
+  Statement st = db.prepare(sql);
+  st.step();
+  return st.column_int(0);
+}
+
+TEST(Database, TransactionRollsBackUnlessCommitted) {
+  TempDir dir;
+  Database db = Database::open(dir / "t.db");
+  db.exec("CREATE TABLE t (x INTEGER)");
+  {
+    Transaction tx(db);
+    db.prepare("INSERT INTO t VALUES (?)").bind(1, 1).run();
+  }
+  EXPECT_EQ(count(db, "SELECT count(*) FROM t"), 0);
+  {
+    Transaction tx(db);
+    db.prepare("INSERT INTO t VALUES (?)").bind(1, 2).run();
+    tx.commit();
+  }
+  EXPECT_EQ(count(db, "SELECT count(*) FROM t"), 1);
+}
+
+TEST(Database, UsesWalAndForeignKeys) {
+  TempDir dir;
+  Database db = Database::open(dir / "t.db");
+  Statement st = db.prepare("PRAGMA journal_mode");
+  st.step();
+  EXPECT_EQ(st.column_text(0), "wal");
+  EXPECT_EQ(count(db, "PRAGMA foreign_keys"), 1);
+}
+
+TEST(Database, BoundParametersAreNeverSql) {
+  TempDir dir;
+  Database db = Database::open(dir / "t.db");
+  db.exec("CREATE TABLE t (s TEXT)");
+  const std::string evil = "x'); DROP TABLE t; --";
+  db.prepare("INSERT INTO t VALUES (?)").bind(1, evil).run();
+  Statement st = db.prepare("SELECT s FROM t");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_text(0), evil);
+}
+
+TEST(Database, NotADatabaseIsBadInput) {
+  TempDir dir;
+  ensemble::testing::write_text(dir / "junk.db", std::string(4096, 'x'));
+  try {
+    Database::open(dir / "junk.db");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+  }
+}
+
+TEST(Schema, NewDatabaseIsAtLatestVersion) {
+  TempDir dir;
+  auto store = Store::open(dir / "e.db");
+  EXPECT_EQ(schema_version(store->db()), latest_schema_version());
+  EXPECT_EQ(migrate(store->db()), 0);  // idempotent
+  for (const char* t : {"products", "lookbooks", "regions", "embeddings", "matches", "pairs",
+                        "recommendations", "feedback", "runs", "stage_items", "products_fts"}) {
+    EXPECT_EQ(count(store->db(),
+                    std::string("SELECT count(*) FROM sqlite_master WHERE name='") + t + "'"),
+              1)
+        << t;
+  }
+}
+
+TEST(Schema, MigratesAVersion1DatabaseKeepingItsRows) {
+  TempDir dir;
+  const auto path = dir / "old.db";
+  {
+    Database db = Database::open(path);
+    ASSERT_EQ(migrate(db, 1), 1);
+    db.exec(
+        "INSERT INTO products (id, title, category, image_sha, image_ext, width, height,"
+        " attributes, created_at, updated_at) VALUES ('p1', 'Red summer dress', 'dress', 'ab', "
+        "'.jpg', 10, 10, '{\"colour\":\"red\"}', 'now', 'now')");
+    EXPECT_EQ(schema_version(db), 1);
+  }
+  auto store = Store::open(path);  // migrates to latest
+  EXPECT_EQ(schema_version(store->db()), latest_schema_version());
+  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM products"), 1);
+  // The v2 full-text index was filled from the rows that existed before the migration.
+  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'summer'"),
+            1);
+  // And is kept in sync afterwards.
+  store->db().exec("UPDATE products SET title = 'Blue winter coat' WHERE id = 'p1'");
+  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'summer'"),
+            0);
+  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'winter'"),
+            1);
+}
+
+TEST(Schema, RefusesADatabaseFromANewerBuild) {
+  TempDir dir;
+  const auto path = dir / "new.db";
+  {
+    auto store = Store::open(path);
+    store->db().exec(
+        "INSERT INTO schema_version VALUES (999, 'from the future', 'now')");
+  }
+  try {
+    Store::open(path);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict);
+    EXPECT_NE(std::string(e.what()).find("999"), std::string::npos);
+  }
+}
+
+TEST(Store, ReadOnlyOpenOfMissingDatabaseIsNotFound) {
+  TempDir dir;
+  Store::Options o;
+  o.read_only = true;
+  try {
+    Store::open(dir / "missing.db", o);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kNotFound);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "missing.db"));
+}
+
+TEST(Store, RunsRecordLineage) {
+  TempDir dir;
+  auto store = Store::open(dir / "e.db");
+  const auto id = store->begin_run("segment", "hash1", "{\"a\":1}", "classic", "classic-v1");
+  auto r = store->run(id);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, "running");
+  RunOutcome o;
+  o.status = "partial";
+  o.input_rows = 10;
+  o.output_rows = 42;
+  o.failed_rows = 1;
+  o.error = "1 image failed";
+  store->finish_run(id, o);
+  r = store->run(id);
+  EXPECT_EQ(r->status, "partial");
+  EXPECT_EQ(r->output_rows, 42);
+  EXPECT_EQ(r->backend, "classic");
+  EXPECT_EQ(r->config_hash, "hash1");
+  EXPECT_FALSE(r->finished_at.empty());
+}
+
+TEST(Store, InterruptedRunsAreMarkedFailed) {
+  TempDir dir;
+  auto store = Store::open(dir / "e.db");
+  const auto id = store->begin_run("embed", "h", "{}");
+  EXPECT_EQ(store->mark_interrupted_runs(), 1);
+  EXPECT_EQ(store->run(id)->status, "failed");
+  EXPECT_NE(store->run(id)->error.find("interrupted"), std::string::npos);
+}
+
+TEST(MediaStore, StoresContentOnceUnderItsDigest) {
+  TempDir dir;
+  MediaStore media(dir / "media");
+  const std::string sha = media.put("hello", ".txt");
+  EXPECT_EQ(sha, sha256_hex("hello"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "media" / sha.substr(0, 2) / (sha + ".txt")));
+  EXPECT_EQ(media.put("hello", ".txt"), sha);
+  int files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "media")) {
+    files += e.is_regular_file();
+  }
+  EXPECT_EQ(files, 1);
+  EXPECT_EQ(media_root_for("/x/y/ensemble.db"), std::filesystem::path("/x/y/ensemble.media"));
+}
+
+TEST(RunLock, SecondHolderIsRefusedWithTheHoldersPid) {
+  TempDir dir;
+  const auto db = dir / "e.db";
+  {
+    RunLock first = RunLock::acquire(db);
+    try {
+      RunLock::acquire(db);
+      FAIL() << "second lock should be refused";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kConflict);
+      EXPECT_NE(std::string(e.what()).find(std::to_string(::getpid())), std::string::npos);
+    }
+  }
+  RunLock again = RunLock::acquire(db);  // released by the first's destructor
+}
+
+}  // namespace
+}  // namespace ensemble::store
