@@ -42,3 +42,24 @@ struct DescriptorParams {
 void compute_descriptor(const cv::Mat& crop_bgr, const DescriptorParams& params, float* out);
 
 }  // namespace ensemble::embed::detail
+
+#include <cstdint>
+#include <span>
+
+#include "ensemble/embed/embedder.h"
+
+namespace ensemble::embed::detail {
+
+// Checks the batch's shape rules (embedder.h) and returns the mask for image i (empty = none).
+void check_batch(std::span<const cv::Mat> images, std::span<const cv::Mat> masks);
+inline const cv::Mat& mask_at(std::span<const cv::Mat> masks, std::size_t i) {
+  static const cv::Mat none;
+  return masks.empty() ? none : masks[i];
+}
+
+// Raw descriptors of a batch (prepare_crop + compute_descriptor), images.size() × params.dim(),
+// parallel over `threads` threads.
+Embeddings describe_batch(std::span<const cv::Mat> images, std::span<const cv::Mat> masks,
+                          const DescriptorParams& params, int threads);
+
+}  // namespace ensemble::embed::detail

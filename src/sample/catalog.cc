@@ -49,9 +49,12 @@ const std::vector<std::string_view>& details(int category) {
   }
 }
 
-constexpr std::array<std::string_view, 10> kModelNames = {
-    "Weekender", "Aviator", "Runner 2", "Marais", "Nordic", "Havana", "Brooklyn", "Riviera",
-    "Camden", "Kyoto"};
+const std::vector<std::string_view>& model_names() {
+  static const std::vector<std::string_view> names = {
+      "Weekender", "Aviator", "Runner 2", "Marais", "Nordic", "Havana", "Brooklyn", "Riviera",
+      "Camden", "Kyoto"};
+  return names;
+}
 
 std::string pattern_adjective(Pattern p) {
   switch (p) {
@@ -96,7 +99,7 @@ void name_and_price(Rng& rng, ProductSpec& p) {
   if (r < 0.025) {
     // A model name in quotes: Sneakers "Runner 2", white
     p.title = std::string(category_info(p.category).noun) + " \"" +
-              std::string(rng.pick(std::vector<std::string_view>(kModelNames.begin(), kModelNames.end()))) +
+              std::string(rng.pick(model_names())) +
               "\", " + colour;
   } else if (r < 0.10) {
     p.title = capitalised(described) + ", " + std::string(rng.pick(det));

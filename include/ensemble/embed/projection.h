@@ -55,6 +55,7 @@ class Projection {
   int out_dim_ = 0;
   std::vector<float> mean_;
   std::vector<float> matrix_;
+  std::vector<float> bias_;  // W mean, so apply() needs no centred copy of its input
   std::int64_t samples_ = 0;
   std::string hash_;
 };
@@ -82,9 +83,10 @@ class ProjectionFitter {
   // rows: n × in_dim, row-major.
   void add(const float* rows, std::int64_t n);
   std::int64_t count() const { return count_; }
-  // Eigen-decomposes the covariance (LAPACK dsyevr in OpenBLAS). Throws Error(kBadInput) when
-  // fewer than 2 rows were added.
-  Projection finish() const;
+  // Eigen-decomposes the covariance (LAPACK dsyevr in OpenBLAS; a few seconds at in_dim 2,500).
+  // Throws Error(kBadInput) when fewer than 2 rows were added. The fitter may be finished again
+  // after more add() calls.
+  Projection finish();
 
  private:
   std::string descriptor_id_;
@@ -94,6 +96,9 @@ class ProjectionFitter {
   std::vector<double> sum_;   // in_dim
   std::vector<double> gram_;  // in_dim × in_dim, upper triangle used
   std::vector<float> shift_;  // first row seen: accumulating x - shift keeps the sums well scaled
+  std::vector<float> pending_;  // rows not yet folded into gram_ (folded by a BLAS rank-k update)
+  std::int64_t pending_rows_ = 0;
+  void flush();
 };
 
 }  // namespace ensemble::embed

@@ -1,0 +1,60 @@
+#include "ensemble/segment/segmenter.h"
+
+#include <nlohmann/json.hpp>
+
+#include "ensemble/util/error.h"
+#include "segment/classic_segmenter.h"
+
+namespace ensemble::segment {
+
+void FilterStats::add(const std::string& name, std::int64_t n) {
+  for (auto& s : steps) {
+    if (s.name == name) {
+      s.kept += n;
+      return;
+    }
+  }
+  steps.push_back({name, n});
+}
+
+std::int64_t FilterStats::kept_after(const std::string& name) const {
+  for (const auto& s : steps) {
+    if (s.name == name) return s.kept;
+  }
+  return -1;
+}
+
+std::string FilterStats::to_json() const {
+  nlohmann::ordered_json j;
+  j["candidates"] = candidates;
+  for (const auto& s : steps) j[s.name] = s.kept;
+  return j.dump();
+}
+
+int SegmentationResult::kept_count() const {
+  int n = 0;
+  for (const auto& r : regions) n += r.kept;
+  return n;
+}
+
+std::unique_ptr<Segmenter> make_segmenter(const std::string& spec, const SegmenterConfig& config) {
+  config.validate();
+  if (spec == "classic") return make_classic_segmenter(config);
+  if (spec.rfind("sam:", 0) == 0) {
+    const std::string rest = spec.substr(4);
+    const auto comma = rest.find(',');
+    if (comma == std::string::npos || comma == 0 || comma + 1 == rest.size() ||
+        rest.find(',', comma + 1) != std::string::npos) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "segmenter '" + spec + "': expected sam:ENCODER,DECODER (two model files)");
+    }
+    throw Error(ErrorCode::kInvalidArgument,
+                "segmenter '" + spec +
+                    "': this Ensemble was built without LibTorch, so SAM cannot run; use 'classic' "
+                    "or rebuild with the LibTorch runtime");
+  }
+  throw Error(ErrorCode::kInvalidArgument,
+              "unknown segmenter '" + spec + "': expected 'classic' or 'sam:ENCODER,DECODER'");
+}
+
+}  // namespace ensemble::segment
