@@ -1,0 +1,25 @@
+#include <algorithm>
+
+#include "ensemble/pipeline/stage.h"
+#include "ensemble/util/error.h"
+
+namespace ensemble::pipeline {
+
+const std::vector<std::string>& stage_names() {
+  static const std::vector<std::string> kNames = {"segment", "embed", "match", "cooccur",
+                                                  "recommend"};
+  return kNames;
+}
+
+std::unique_ptr<Stage> make_stage(const std::string& name) {
+  const auto& names = stage_names();
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    std::string all;
+    for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+    throw Error(ErrorCode::kInvalidArgument, "unknown stage '" + name + "' (stages: " + all + ")");
+  }
+  // Stages are added here as they are implemented.
+  return nullptr;
+}
+
+}  // namespace ensemble::pipeline
