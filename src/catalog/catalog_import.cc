@@ -215,6 +215,7 @@ ImportReport import_catalog(store::Store& store, const fs::path& csv,
       ++report.inserted;
     }
     if (!options.strict && ++since_commit >= options.commit_every) {
+      store.media().sync();
       tx->commit();
       tx.reset();
       tx.emplace(db);
@@ -231,7 +232,8 @@ ImportReport import_catalog(store::Store& store, const fs::path& csv,
     outcome.status = "failed";
     outcome.error = std::to_string(report.rejected) + " row(s) rejected; strict import rolled back";
   } else {
-    tx->commit();
+    store.media().sync();
+      tx->commit();
     outcome.status = report.rejected > 0 ? "partial" : "ok";
     if (report.rejected > 0) outcome.error = std::to_string(report.rejected) + " row(s) rejected";
   }

@@ -127,7 +127,8 @@ ImportReport import_lookbooks(store::Store& store, const std::vector<fs::path>& 
     outcome.status = "failed";
     outcome.error = std::to_string(report.rejected) + " file(s) rejected; strict import rolled back";
   } else {
-    tx->commit();
+    store.media().sync();
+      tx->commit();
     outcome.status = report.rejected > 0 ? "partial" : "ok";
     if (report.rejected > 0) outcome.error = std::to_string(report.rejected) + " file(s) rejected";
   }

@@ -180,6 +180,18 @@ bool Statement::column_is_null(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
+Statement::Kind Statement::column_kind(int col) const {
+  switch (sqlite3_column_type(stmt_, col)) {
+    case SQLITE_INTEGER: return Kind::kInteger;
+    case SQLITE_FLOAT: return Kind::kReal;
+    case SQLITE_TEXT: return Kind::kText;
+    case SQLITE_BLOB: return Kind::kBlob;
+    default: return Kind::kNull;
+  }
+}
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+std::string Statement::column_name(int col) const { return sqlite3_column_name(stmt_, col); }
+
 Transaction::Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
 
 Transaction::~Transaction() {

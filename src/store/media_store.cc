@@ -31,7 +31,12 @@ void MediaStore::put_with_sha(const std::string& sha, std::string_view bytes, st
   std::error_code ec;
   fs::create_directories(p.parent_path(), ec);
   if (ec) throw Error(ErrorCode::kIo, "cannot create " + p.parent_path().string() + ": " + ec.message());
-  write_file_atomic(p, bytes);
+  write_file_atomic(p, bytes, /*durable=*/false);
+}
+
+void MediaStore::sync() {
+  std::error_code ec;
+  if (fs::exists(root_, ec)) sync_filesystem(root_);
 }
 
 fs::path media_root_for(const fs::path& db_path) {

@@ -32,7 +32,7 @@ std::string read_file(const fs::path& path, std::uint64_t max_bytes) {
   return data;
 }
 
-void write_file_atomic(const fs::path& path, std::string_view bytes) {
+void write_file_atomic(const fs::path& path, std::string_view bytes, bool durable) {
   std::random_device rd;
   const fs::path tmp = path.parent_path() /
                        ("." + path.filename().string() + ".tmp" + std::to_string(rd()));
@@ -52,7 +52,7 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
     }
     off += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((durable && ::fsync(fd) != 0) || ::close(fd) != 0) {
     ::unlink(tmp.c_str());
     throw Error(ErrorCode::kIo, "cannot flush " + tmp.string());
   }
@@ -61,6 +61,15 @@ void write_file_atomic(const fs::path& path, std::string_view bytes) {
     ::unlink(tmp.c_str());
     throw Error(ErrorCode::kIo, "cannot rename into " + path.string() + ": " + std::strerror(err));
   }
+}
+
+void sync_filesystem(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(ErrorCode::kIo, "cannot open " + path.string() + ": " + std::strerror(errno));
+  const int rc = ::syncfs(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) throw Error(ErrorCode::kIo, "syncfs failed on " + path.string() + ": " + std::strerror(err));
 }
 
 bool path_is_within(const fs::path& root, const fs::path& child) {

@@ -83,6 +83,10 @@ class Statement {
   std::vector<unsigned char> column_blob(int col) const;
   const void* column_blob_ptr(int col, int* bytes) const;
   bool column_is_null(int col) const;
+  enum class Kind { kInteger, kReal, kText, kBlob, kNull };
+  Kind column_kind(int col) const;
+  int column_count() const;
+  std::string column_name(int col) const;
 
  private:
   friend class Database;

@@ -1,0 +1,131 @@
+// End-to-end: the real CLI on the --small sample in a temporary folder.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "testing/temp_dir.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code;
+  std::string out;  // stdout and stderr together
+};
+
+Result ensemble(const fs::path& cwd, const std::string& args) {
+  const std::string cmd = "cd '" + cwd.string() + "' && '" ENSEMBLE_CLI_PATH "' --quiet " + args +
+                          " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+nlohmann::json json_of(const Result& r) {
+  EXPECT_EQ(r.code, 0) << r.out;
+  return nlohmann::json::parse(r.out);
+}
+
+class CliEndToEnd : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new ensemble::testing::TempDir();
+    const Result r = ensemble(dir_->path(), "sample --small --out sample --json");
+    ASSERT_EQ(r.code, 0) << r.out;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  fs::path dir() const { return dir_->path(); }
+  static ensemble::testing::TempDir* dir_;
+};
+ensemble::testing::TempDir* CliEndToEnd::dir_ = nullptr;
+
+TEST_F(CliEndToEnd, ImportsTheSampleAndReimportChangesNothing) {
+  const auto cat = json_of(ensemble(dir(), "--db a.db catalog import sample/catalog.csv --json"));
+  EXPECT_GT(cat["inserted"].get<int>(), 100);
+  EXPECT_EQ(cat["rejected"], 0);
+  const auto lb = json_of(ensemble(dir(), "--db a.db lookbooks import sample/lookbooks --json"));
+  EXPECT_GT(lb["inserted"].get<int>(), 5);
+  const auto again = json_of(ensemble(dir(), "--db a.db catalog import sample/catalog.csv --json"));
+  EXPECT_EQ(again["inserted"], 0);
+  EXPECT_EQ(again["updated"], 0);
+  EXPECT_EQ(again["unchanged"], cat["inserted"]);
+  const auto stats = json_of(ensemble(dir(), "--db a.db stats --json"));
+  EXPECT_EQ(stats["tables"]["products"], cat["inserted"]);
+  EXPECT_EQ(stats["tables"]["lookbooks"], lb["inserted"]);
+  EXPECT_TRUE(fs::exists(dir() / "a.media"));
+  // Lineage has both imports.
+  const auto runs = json_of(ensemble(dir(), "--db a.db runs --json"));
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[2]["stage"], "import-catalog");
+  EXPECT_EQ(runs[2]["status"], "ok");
+}
+
+TEST_F(CliEndToEnd, BadRowsAreReportedWithLineAndExitCode2WithoutLosingData) {
+  ASSERT_EQ(ensemble(dir(), "--db b.db catalog import sample/catalog.csv").code, 0);
+  const auto before = json_of(ensemble(dir(), "--db b.db stats --json"))["tables"]["products"];
+  {
+    std::ifstream in(dir() / "sample/catalog.csv");
+    std::string header, first;
+    std::getline(in, header);
+    std::getline(in, first);
+    std::ofstream out(dir() / "bad.csv");
+    out << header << "\n"
+        << "newp,Fresh tee,t-shirt,sample/" << "products/does-not-exist.jpg,,,,,\n"
+        << "escape,Escape,t-shirt,../../etc/passwd,,,,,\n"
+        << "short,row\n";
+  }
+  const Result r = ensemble(dir(), "--db b.db catalog import bad.csv");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("bad.csv:2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bad.csv:3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bad.csv:4"), std::string::npos) << r.out;
+  EXPECT_EQ(json_of(ensemble(dir(), "--db b.db stats --json"))["tables"]["products"], before);
+}
+
+TEST_F(CliEndToEnd, UsageAndConfigErrorsExitWith1) {
+  EXPECT_EQ(ensemble(dir(), "--set segment.gird=3 stats").code, 1);
+  EXPECT_EQ(ensemble(dir(), "nosuchcommand").code, 1);
+  const Result r = ensemble(dir(), "--set segment.gird=3 stats");
+  EXPECT_NE(r.out.find("segment.grid"), std::string::npos) << r.out;
+  EXPECT_EQ(ensemble(dir(), "--help").code, 0);
+}
+
+TEST_F(CliEndToEnd, MissingDatabaseIsBadInputNotCreated) {
+  const Result r = ensemble(dir(), "--db missing.db stats");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_FALSE(fs::exists(dir() / "missing.db"));
+}
+
+TEST_F(CliEndToEnd, InitWritesAConfigThatRunsAccept) {
+  ASSERT_EQ(ensemble(dir(), "init --out cfg.toml").code, 0);
+  EXPECT_EQ(ensemble(dir(), "init --out cfg.toml").code, 2);  // refuses to overwrite
+  ASSERT_EQ(ensemble(dir(), "--db c.db catalog import sample/catalog.csv").code, 0);
+  const Result r = ensemble(dir(), "--db c.db --config cfg.toml run --json");
+  EXPECT_EQ(r.code, 0) << r.out;
+  const auto report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["stages"].size(), 5u);
+}
+
+TEST_F(CliEndToEnd, ExportWritesCsvAndJsonl) {
+  ASSERT_EQ(ensemble(dir(), "--db d.db catalog import sample/catalog.csv").code, 0);
+  const Result csv = ensemble(dir(), "--db d.db export products --format csv");
+  ASSERT_EQ(csv.code, 0);
+  EXPECT_EQ(csv.out.rfind("id,title,category", 0), 0u) << csv.out.substr(0, 100);
+  const Result jsonl = ensemble(dir(), "--db d.db export runs --format jsonl");
+  ASSERT_EQ(jsonl.code, 0);
+  EXPECT_EQ(nlohmann::json::parse(jsonl.out.substr(0, jsonl.out.find('\n')))["stage"],
+            "import-catalog");
+  EXPECT_EQ(ensemble(dir(), "--db d.db export nosuch").code, 1);
+}
+
+}  // namespace
