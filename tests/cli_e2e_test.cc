@@ -93,10 +93,10 @@ TEST_F(CliEndToEnd, BadRowsAreReportedWithLineAndExitCode2WithoutLosingData) {
 }
 
 TEST_F(CliEndToEnd, UsageAndConfigErrorsExitWith1) {
-  EXPECT_EQ(ensemble(dir(), "--set segment.gird=3 stats").code, 1);
+  EXPECT_EQ(ensemble(dir(), "--set segment.points_per_sde=3 stats").code, 1);
   EXPECT_EQ(ensemble(dir(), "nosuchcommand").code, 1);
-  const Result r = ensemble(dir(), "--set segment.gird=3 stats");
-  EXPECT_NE(r.out.find("segment.grid"), std::string::npos) << r.out;
+  const Result r = ensemble(dir(), "--set segment.points_per_sde=3 stats");
+  EXPECT_NE(r.out.find("segment.points_per_side"), std::string::npos) << r.out;
   EXPECT_EQ(ensemble(dir(), "--help").code, 0);
 }
 

@@ -22,7 +22,7 @@ std::string error_of(const std::function<void()>& fn) {
 
 TEST(Config, DefaultsComeFromSchema) {
   const Config c;
-  EXPECT_EQ(c.get_int("segment.grid"), 8);
+  EXPECT_EQ(c.get_int("segment.points_per_side"), 8);
   EXPECT_DOUBLE_EQ(c.get_double("segment.pred_iou_thresh"), 0.88);
   EXPECT_EQ(c.get_string("segment.backend"), "classic");
   EXPECT_EQ(c.get_list("pipeline.stages").size(), 5u);
@@ -30,8 +30,8 @@ TEST(Config, DefaultsComeFromSchema) {
 
 TEST(Config, ParsesTomlOverDefaults) {
   const Config c = Config::from_toml_string(
-      "[segment]\ngrid = 16\nbox_nms_thresh = 0.5\n[pipeline]\nstages = [\"segment\"]\n");
-  EXPECT_EQ(c.get_int("segment.grid"), 16);
+      "[segment]\npoints_per_side = 16\nbox_nms_thresh = 0.5\n[pipeline]\nstages = [\"segment\"]\n");
+  EXPECT_EQ(c.get_int("segment.points_per_side"), 16);
   EXPECT_DOUBLE_EQ(c.get_double("segment.box_nms_thresh"), 0.5);
   EXPECT_EQ(c.get_list("pipeline.stages"), std::vector<std::string>{"segment"});
   EXPECT_DOUBLE_EQ(c.get_double("segment.pred_iou_thresh"), 0.88);  // untouched default
@@ -43,18 +43,18 @@ TEST(Config, IntegerAcceptedWhereNumberExpected) {
 }
 
 TEST(Config, UnknownKeyIsAnErrorNamingItAndTheClosestKey) {
-  const std::string msg = error_of([] { Config::from_toml_string("[segment]\ngird = 4\n", "x.toml"); });
-  EXPECT_NE(msg.find("segment.gird"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("segment.grid"), std::string::npos) << msg;
+  const std::string msg = error_of([] { Config::from_toml_string("[segment]\npoints_per_sde = 4\n", "x.toml"); });
+  EXPECT_NE(msg.find("segment.points_per_sde"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("segment.points_per_side"), std::string::npos) << msg;
   EXPECT_NE(msg.find("x.toml:2"), std::string::npos) << msg;
   EXPECT_NE(error_of([] { Config::from_toml_string("[nosuch]\nkey = 1\n"); }).find("nosuch.key"),
             std::string::npos);
 }
 
 TEST(Config, BadValuesNameTheKey) {
-  EXPECT_NE(error_of([] { Config::from_toml_string("[segment]\ngrid = 64\n"); }).find("segment.grid"),
+  EXPECT_NE(error_of([] { Config::from_toml_string("[segment]\npoints_per_side = 64\n"); }).find("segment.points_per_side"),
             std::string::npos);
-  EXPECT_NE(error_of([] { Config::from_toml_string("[segment]\ngrid = \"8\"\n"); })
+  EXPECT_NE(error_of([] { Config::from_toml_string("[segment]\npoints_per_side = \"8\"\n"); })
                 .find("must be an integer"),
             std::string::npos);
   EXPECT_NE(error_of([] { Config::from_toml_string("[pipeline]\ndevice = \"tpu\"\n"); })
@@ -69,25 +69,25 @@ TEST(Config, BadValuesNameTheKey) {
 
 TEST(Config, OverridesAreValidatedLikeTheFile) {
   Config c;
-  c.set_override("segment.grid=12");
-  EXPECT_EQ(c.get_int("segment.grid"), 12);
+  c.set_override("segment.points_per_side=12");
+  EXPECT_EQ(c.get_int("segment.points_per_side"), 12);
   c.set_override("pipeline.stages=segment,embed");
   EXPECT_EQ(c.get_list("pipeline.stages").size(), 2u);
-  error_of([&] { c.set_override("segment.grid=twelve"); });
-  error_of([&] { c.set_override("segment.grid"); });
-  error_of([&] { c.set_override("segment.grd=3"); });
+  error_of([&] { c.set_override("segment.points_per_side=twelve"); });
+  error_of([&] { c.set_override("segment.points_per_side"); });
+  error_of([&] { c.set_override("segment.pps=3"); });
   error_of([&] { c.set_override("segment.pred_iou_thresh=1.5"); });
 }
 
 TEST(Config, HashFollowsEffectiveSettings) {
   Config a, b;
   EXPECT_EQ(a.hash(), b.hash());
-  b.set_override("segment.grid=9");
+  b.set_override("segment.points_per_side=9");
   EXPECT_NE(a.hash(), b.hash());
-  b.set_override("segment.grid=8");
+  b.set_override("segment.points_per_side=8");
   EXPECT_EQ(a.hash(), b.hash());
-  EXPECT_EQ(a.to_json()["segment"]["grid"], 8);
-  EXPECT_EQ(a.section_json("segment")["grid"], 8);
+  EXPECT_EQ(a.to_json()["segment"]["points_per_side"], 8);
+  EXPECT_EQ(a.section_json("segment")["points_per_side"], 8);
 }
 
 TEST(Config, DefaultFileRoundTripsToDefaults) {

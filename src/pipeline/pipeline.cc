@@ -69,6 +69,10 @@ PipelineReport run_pipeline(store::Store& store, const config::Config& config,
     } catch (const Error& e) {
       sr.status = "failed";
       sr.error = e.what();
+    } catch (const std::exception& e) {
+      // A bug, not bad input: still recorded in lineage so the run row does not stay 'running'.
+      sr.status = "failed";
+      sr.error = std::string("internal error: ") + e.what();
     }
     sr.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s0).count();
     outcome.status = sr.status;

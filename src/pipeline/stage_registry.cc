@@ -2,6 +2,7 @@
 
 #include "ensemble/pipeline/stage.h"
 #include "ensemble/util/error.h"
+#include "pipeline/stages.h"
 
 namespace ensemble::pipeline {
 
@@ -19,6 +20,7 @@ std::unique_ptr<Stage> make_stage(const std::string& name) {
     throw Error(ErrorCode::kInvalidArgument, "unknown stage '" + name + "' (stages: " + all + ")");
   }
   // Stages are added here as they are implemented.
+  if (name == "segment") return make_segment_stage();
   return nullptr;
 }
 
