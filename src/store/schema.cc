@@ -160,6 +160,33 @@ CREATE TRIGGER products_fts_update AFTER UPDATE ON products BEGIN
 END;
 )sql";
 
+// Version 3: what the match stage infers about each region, the fitted models (projections) the
+// embed stage stores, and the vector index files kept beside the database.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE regions ADD COLUMN category TEXT;             -- similarity-weighted vote of its matches
+ALTER TABLE regions ADD COLUMN category_confidence REAL;  -- the winning category's vote share
+CREATE TABLE models (
+  id            TEXT PRIMARY KEY,         -- the embedder id that uses it (e.g. classic#v1#pca=...)
+  kind          TEXT NOT NULL,            -- 'projection', ...
+  file_sha      TEXT NOT NULL,            -- content-addressed in the media folder
+  file_ext      TEXT NOT NULL,
+  active        INTEGER NOT NULL DEFAULT 0,  -- the one the embed stage uses now (one per kind)
+  samples       INTEGER NOT NULL DEFAULT 0,  -- rows it was fitted on
+  run_id        INTEGER REFERENCES runs(id),
+  created_at    TEXT NOT NULL
+);
+CREATE TABLE vector_indexes (
+  name          TEXT PRIMARY KEY,         -- 'products'
+  model_id      TEXT NOT NULL,            -- embedder id of the vectors
+  backend       TEXT NOT NULL,            -- index factory string
+  path          TEXT NOT NULL,            -- file name beside the database
+  vectors       INTEGER NOT NULL,
+  content_hash  TEXT NOT NULL,            -- hash of (owner ids, source shas): staleness check
+  run_id        INTEGER REFERENCES runs(id),
+  built_at      TEXT NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -168,6 +195,7 @@ const std::vector<Migration>& migrations() {
           "pairs, recommendations, feedback",
        kV1},
       {2, "products_fts: full-text search over the catalog", kV2},
+      {3, "regions.category/category_confidence, models, vector_indexes", kV3},
   };
   return kMigrations;
 }
