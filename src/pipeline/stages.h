@@ -3,15 +3,29 @@
 
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "ensemble/config/config.h"
 #include "ensemble/pipeline/stage.h"
+#include "ensemble/embed/embedder.h"
 #include "ensemble/segment/segmenter_config.h"
+#include "ensemble/store/store.h"
 
 namespace ensemble::pipeline {
 
 std::unique_ptr<Stage> make_segment_stage();
+std::unique_ptr<Stage> make_embed_stage();
 
 // The segmenter settings of the pipeline config's [segment] section.
 segment::SegmenterConfig segmenter_config_from(const config::Config& config);
+
+// The embedder of the pipeline config's [embed] section. For "classic", the active stored
+// projection; when none is stored (or embed.refit) and allow_fit, fits one on the catalog, stores
+// it in the media folder and the `models` table (recording run_id), and notes it in *stats.
+// Without allow_fit and no stored projection: the unfitted classic embedder.
+std::unique_ptr<embed::Embedder> make_stage_embedder(store::Store& store,
+                                                     const config::Config& config, bool allow_fit,
+                                                     std::int64_t run_id, bool quiet,
+                                                     nlohmann::json* stats);
 
 }  // namespace ensemble::pipeline

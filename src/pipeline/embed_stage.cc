@@ -1,0 +1,300 @@
+// The `embed` stage: products and regions -> vectors in one space, stored in `embeddings`.
+//
+// With the classic embedder, a PCA projection is fitted on the catalog the first time (or with
+// embed.refit), stored in the media folder and registered in `models` as active; later runs reuse
+// it, so adding products only embeds the new ones. A product is re-embedded when its image changes
+// (source_sha), a region when its lookbook was re-segmented. Rows of other models are removed once
+// the current model has embedded everything, so `embeddings` holds one consistent space.
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "ensemble/embed/classic_embedder.h"
+#include "ensemble/embed/embedder.h"
+#include "ensemble/pipeline/stage.h"
+#include "ensemble/util/error.h"
+#include "ensemble/util/fs.h"
+#include "ensemble/util/progress.h"
+#include "pipeline/stage_util.h"
+#include "pipeline/stages.h"
+
+namespace ensemble::pipeline {
+
+namespace {
+
+struct Item {
+  std::string owner_id;
+  std::string source;     // what is embedded: image sha (product) / region fingerprint
+  std::string image_sha, image_ext;
+  std::string mask_blob;  // regions only
+};
+
+std::shared_ptr<const embed::Projection> active_projection(store::Store& store) {
+  auto st = store.db().prepare(
+      "SELECT file_sha, file_ext FROM models WHERE kind = 'projection' AND active = 1");
+  if (!st.step()) return nullptr;
+  const auto path = store.media().path_for(st.column_text(0), st.column_text(1));
+  try {
+    auto p = std::make_shared<const embed::Projection>(embed::Projection::load(path));
+    if (p->descriptor_id() != embed::ClassicEmbedder::descriptor_id()) return nullptr;  // outdated
+    return p;
+  } catch (const Error& e) {
+    throw Error(e.code(), std::string("stored projection is unreadable (") + e.what() +
+                              "); run with --set embed.refit=true to fit a new one");
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<embed::Embedder> make_stage_embedder(store::Store& store,
+                                                     const config::Config& config,
+                                                     bool allow_fit, std::int64_t run_id,
+                                                     bool quiet, nlohmann::json* stats) {
+  const std::string spec = config.get_string("embed.backend");
+  embed::EmbedderOptions opts;
+  opts.threads = worker_threads(config);
+  opts.remote.dim = static_cast<int>(config.get_int("embed.dim"));
+  opts.remote.batch_size = static_cast<int>(config.get_int("embed.remote_batch_size"));
+  opts.remote.timeout_s = config.get_double("embed.remote_timeout_s");
+  opts.remote.max_retries = static_cast<int>(config.get_int("embed.remote_retries"));
+  if (spec != "classic") return embed::make_embedder(spec, opts);
+
+  std::shared_ptr<const embed::Projection> projection;
+  if (!config.get_bool("embed.refit")) projection = active_projection(store);
+  if (!projection && allow_fit) {
+    // Fit on an even spread of the catalog (every k-th product by id), streamed in batches.
+    std::vector<std::pair<std::string, std::string>> images;
+    {
+      auto st = store.db().prepare("SELECT image_sha, image_ext FROM products ORDER BY id");
+      while (st.step()) images.emplace_back(st.column_text(0), st.column_text(1));
+    }
+    if (images.size() < 2) {
+      throw Error(ErrorCode::kBadInput, "the classic embedder fits its projection on the catalog: "
+                                        "import at least 2 products first");
+    }
+    const auto want = std::min<std::int64_t>(config.get_int("embed.fit_samples"),
+                                             static_cast<std::int64_t>(images.size()));
+    const double step = static_cast<double>(images.size()) / static_cast<double>(want);
+    const embed::ClassicEmbedder describer(opts.threads);
+    embed::ProjectionFitter fitter(embed::ClassicEmbedder::descriptor_id(),
+                                   embed::ClassicEmbedder::raw_dim());
+    Progress progress("fit", static_cast<std::uint64_t>(want), quiet);
+    const std::int64_t batch = 256;
+    for (std::int64_t b = 0; b < want; b += batch) {
+      const std::int64_t n = std::min(batch, want - b);
+      std::vector<cv::Mat> mats(static_cast<size_t>(n));
+      parallel_for(n, opts.threads == 0 ? 1 : opts.threads, [&](std::int64_t i) {
+        const auto& [sha, ext] = images[static_cast<size_t>(static_cast<double>(b + i) * step)];
+        mats[static_cast<size_t>(i)] = load_media_image(store, sha, ext);
+      });
+      const embed::Embeddings raw = describer.describe(mats);
+      fitter.add(raw.values.data(), raw.rows);
+      progress.update(static_cast<std::uint64_t>(b + n));
+    }
+    progress.finish();
+    projection = std::make_shared<const embed::Projection>(fitter.finish());
+    // Store the projection file content-addressed and make it the active one.
+    const auto tmp = store.media().root() / ".projection.tmp";
+    projection->save(tmp);
+    const std::string bytes = read_file(tmp);
+    std::filesystem::remove(tmp);
+    const std::string sha = store.media().put(bytes, ".proj");
+    store.media().sync();
+    const embed::ClassicEmbedder probe(opts.threads, projection);
+    store::Transaction tx(store.db());
+    store.db().exec("UPDATE models SET active = 0 WHERE kind = 'projection'");
+    store.db()
+        .prepare("INSERT INTO models (id, kind, file_sha, file_ext, active, samples, run_id,"
+                 " created_at) VALUES (?, 'projection', ?, '.proj', 1, ?, ?, ?)"
+                 " ON CONFLICT(id) DO UPDATE SET active = 1")
+        .bind(1, probe.id())
+        .bind(2, sha)
+        .bind(3, projection->samples())
+        .bind(4, run_id)
+        .bind(5, store::utc_now())
+        .run();
+    tx.commit();
+    if (stats != nullptr) (*stats)["fitted_projection"] = {{"samples", projection->samples()},
+                                                            {"id", probe.id()}};
+  }
+  return std::make_unique<embed::ClassicEmbedder>(opts.threads, projection);
+}
+
+namespace {
+
+class EmbedStage : public Stage {
+ public:
+  std::string name() const override { return "embed"; }
+  std::string backend(const config::Config& c) const override {
+    return c.get_string("embed.backend");
+  }
+  std::string model_id() const override { return model_id_; }
+
+  StageResult run(StageContext& ctx) override {
+    StageResult result;
+    auto& db = ctx.store.db();
+    const auto embedder =
+        make_stage_embedder(ctx.store, ctx.config, true, ctx.run_id, ctx.quiet, &result.stats);
+    model_id_ = embedder->id();
+    result.stats["model"] = model_id_;
+
+    std::vector<Item> products, regions;
+    {
+      auto st = db.prepare(
+          "SELECT p.id, p.image_sha, p.image_ext, e.source_sha FROM products p LEFT JOIN embeddings e"
+          " ON e.owner_kind = 'product' AND e.owner_id = p.id AND e.model_id = ? ORDER BY p.id");
+      st.bind(1, model_id_);
+      while (st.step()) {
+        ++result.input_rows;
+        if (!st.column_is_null(3) && st.column_text(3) == st.column_text(1)) {
+          ++result.skipped_rows;
+          continue;
+        }
+        products.push_back({st.column_text(0), st.column_text(1), st.column_text(1),
+                            st.column_text(2), {}});
+      }
+    }
+    {
+      auto st = db.prepare(
+          "SELECT r.id, l.image_sha, l.image_ext, r.mask_rle, r.run_id, e.source_sha"
+          " FROM regions r JOIN lookbooks l ON l.id = r.lookbook_id LEFT JOIN embeddings e"
+          " ON e.owner_kind = 'region' AND e.owner_id = CAST(r.id AS TEXT) AND e.model_id = ?"
+          " ORDER BY l.id, r.idx");
+      st.bind(1, model_id_);
+      while (st.step()) {
+        ++result.input_rows;
+        int bytes = 0;
+        const void* p = st.column_blob_ptr(3, &bytes);
+        std::string blob(static_cast<const char*>(p), static_cast<size_t>(bytes));
+        const std::string source =
+            fingerprint({st.column_text(1), std::to_string(st.column_int(4)), blob});
+        if (!st.column_is_null(5) && st.column_text(5) == source) {
+          ++result.skipped_rows;
+          continue;
+        }
+        regions.push_back({std::to_string(st.column_int(0)), source, st.column_text(1),
+                           st.column_text(2), std::move(blob)});
+      }
+    }
+
+    const int threads = worker_threads(ctx.config);
+    const auto batch = static_cast<size_t>(ctx.config.get_int("pipeline.batch_size"));
+    Progress progress("embed", products.size() + regions.size(), ctx.quiet);
+    std::uint64_t done = 0;
+    auto run_batches = [&](const std::vector<Item>& items, const char* kind) {
+      for (size_t b = 0; b < items.size(); b += batch) {
+        const size_t n = std::min(batch, items.size() - b);
+        std::vector<cv::Mat> images(n), masks;
+        if (!items[b].mask_blob.empty()) masks.resize(n);
+        std::vector<std::string> errors(n);
+        // Regions of one lookbook share its image: decode each distinct image once per batch.
+        std::vector<std::pair<std::string, std::string>> unique;
+        std::map<std::string, size_t> slot_of;
+        for (size_t i = 0; i < n; ++i) {
+          const Item& it = items[b + i];
+          if (slot_of.emplace(it.image_sha, unique.size()).second) {
+            unique.emplace_back(it.image_sha, it.image_ext);
+          }
+        }
+        std::vector<cv::Mat> decoded(unique.size());
+        std::vector<std::string> decode_errors(unique.size());
+        parallel_for(static_cast<std::int64_t>(unique.size()), threads, [&](std::int64_t u) {
+          try {
+            decoded[static_cast<size_t>(u)] = load_media_image(
+                ctx.store, unique[static_cast<size_t>(u)].first, unique[static_cast<size_t>(u)].second);
+          } catch (const Error& e) {
+            decode_errors[static_cast<size_t>(u)] = e.what();
+          }
+        });
+        parallel_for(static_cast<std::int64_t>(n), threads, [&](std::int64_t i) {
+          const Item& it = items[b + static_cast<size_t>(i)];
+          const size_t u = slot_of.at(it.image_sha);
+          if (!decode_errors[u].empty()) {
+            errors[static_cast<size_t>(i)] = decode_errors[u];
+            return;
+          }
+          images[static_cast<size_t>(i)] = decoded[u];
+          try {
+            if (!it.mask_blob.empty()) {
+              masks[static_cast<size_t>(i)] =
+                  mask_from_blob(it.mask_blob.data(), static_cast<int>(it.mask_blob.size()));
+            }
+          } catch (const Error& e) {
+            errors[static_cast<size_t>(i)] = e.what();
+          }
+        });
+        // Items whose image failed to load are recorded and left out of the batch.
+        std::vector<size_t> ok;
+        for (size_t i = 0; i < n; ++i) {
+          if (errors[i].empty()) {
+            ok.push_back(i);
+          } else {
+            ++result.failed_rows;
+            if (result.problems.size() < 20) {
+              result.problems.push_back(std::string(kind) + " " + items[b + i].owner_id + ": " +
+                                        errors[i]);
+            }
+          }
+        }
+        std::vector<cv::Mat> ok_images, ok_masks;
+        for (size_t i : ok) {
+          ok_images.push_back(images[i]);
+          if (!masks.empty()) ok_masks.push_back(masks[i]);
+        }
+        if (!ok_images.empty()) {
+          const embed::Embeddings vecs = embedder->embed(ok_images, ok_masks);
+          store::Transaction tx(db);
+          auto ins = db.prepare(
+              "INSERT INTO embeddings (owner_kind, owner_id, model_id, dim, vector, source_sha,"
+              " run_id) VALUES (?,?,?,?,?,?,?) ON CONFLICT(owner_kind, owner_id, model_id) DO"
+              " UPDATE SET dim = excluded.dim, vector = excluded.vector,"
+              " source_sha = excluded.source_sha, run_id = excluded.run_id");
+          for (size_t j = 0; j < ok.size(); ++j) {
+            const Item& it = items[b + ok[j]];
+            ins.bind(1, kind).bind(2, it.owner_id).bind(3, model_id_).bind(4, vecs.dim)
+                .bind_blob(5, vecs.row(static_cast<std::int64_t>(j)),
+                           static_cast<size_t>(vecs.dim) * sizeof(float))
+                .bind(6, it.source)
+                .bind(7, ctx.run_id);
+            ins.run();
+          }
+          tx.commit();
+          result.output_rows += static_cast<std::int64_t>(ok.size());
+        }
+        done += n;
+        progress.update(done);
+      }
+    };
+    run_batches(products, "product");
+    run_batches(regions, "region");
+    progress.finish();
+
+    // One consistent space: drop vectors of other models and of owners that no longer exist.
+    if (result.failed_rows == 0) {
+      store::Transaction tx(db);
+      auto del = db.prepare("DELETE FROM embeddings WHERE model_id <> ?");
+      del.bind(1, model_id_);
+      result.stats["removed_other_model"] = del.run();
+      result.stats["removed_orphans"] =
+          db.prepare("DELETE FROM embeddings WHERE (owner_kind = 'product' AND owner_id NOT IN"
+                     " (SELECT id FROM products)) OR (owner_kind = 'region' AND owner_id NOT IN"
+                     " (SELECT CAST(id AS TEXT) FROM regions))")
+              .run();
+      tx.commit();
+    }
+    result.stats["products_embedded"] = products.size();
+    result.stats["regions_embedded"] = regions.size();
+    return result;
+  }
+
+ private:
+  std::string model_id_;
+};
+
+}  // namespace
+
+std::unique_ptr<Stage> make_embed_stage() { return std::make_unique<EmbedStage>(); }
+
+}  // namespace ensemble::pipeline
