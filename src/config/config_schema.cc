@@ -90,10 +90,12 @@ const std::vector<KeySpec>& schema() {
       // [match]
       {"match.products_per_region", ValueType::kInt, std::int64_t{10}, 1, 1000, {},
        "top-k products kept for each region"},
-      {"match.regions_per_product", ValueType::kInt, std::int64_t{20}, 0, 10000, {},
+      {"match.regions_per_product", ValueType::kInt, std::int64_t{5}, 0, 10000, {},
        "top-k regions kept for each product (lookbooks where it fits)"},
       {"match.min_similarity", ValueType::kDouble, 0.0, -1, 1, {},
        "matches below this cosine similarity are dropped"},
+      {"match.category_consistent", ValueType::kBool, false, 0, 0, {},
+       "keep only a region's matches in its voted category (the vote is always stored)"},
       // [cooccur]
       {"cooccur.scoring", ValueType::kString, std::string("ensemble"), 0, 0,
        {"ensemble", "reference"},

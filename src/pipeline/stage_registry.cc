@@ -22,6 +22,7 @@ std::unique_ptr<Stage> make_stage(const std::string& name) {
   // Stages are added here as they are implemented.
   if (name == "segment") return make_segment_stage();
   if (name == "embed") return make_embed_stage();
+  if (name == "match") return make_match_stage();
   return nullptr;
 }
 
