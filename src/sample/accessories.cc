@@ -70,15 +70,15 @@ class Canvas {
       cv::polylines(cover_, q, true, cv::Scalar(255), len(thickness));
     }
   }
-  // Detail painted only where something is already drawn (stitching, ribs, highlights).
+  // Detail painted only where something is already drawn (stitching, ribs, highlights): it changes
+  // colour, not coverage.
   void detail_line(double x0, double y0, double x1, double y1, const cv::Vec3b& c, double thickness) {
-    cv::Mat tmp = colour_.clone();
-    cv::line(tmp, p(x0, y0), p(x1, y1), sc(c), len(thickness));
-    tmp.copyTo(colour_, cover_);
+    cv::line(colour_, p(x0, y0), p(x1, y1), sc(c), len(thickness));
   }
 
   // Shrinks to the product size: layer (not premultiplied) and alpha.
-  void finish(int size, cv::Mat& layer, cv::Mat& alpha) const {
+  void finish(int size, cv::Mat& layer, cv::Mat& alpha) {
+    colour_.setTo(cv::Scalar(0, 0, 0), cover_ == 0);  // details that strayed off the shapes
     cv::Mat small_colour, small_cover;
     cv::resize(colour_, small_colour, cv::Size(size, size), 0, 0, cv::INTER_AREA);
     cv::resize(cover_, small_cover, cv::Size(size, size), 0, 0, cv::INTER_AREA);
@@ -129,7 +129,7 @@ void draw_watch(Canvas& cv_, const ProductSpec& p, const cv::Vec3b& c1, const cv
   }
   const double r = rng.uniform(0.17, 0.21);
   const bool square = rng.bernoulli(0.3);
-  cv_.rect(cx - r * 0.75, cy - r * 1.35, cx + r * 0.75, cy + r * 1.35, metal);  // lugs
+  cv_.rect(cx - r * 0.6, cy - r * 1.3, cx + r * 0.6, cy + r * 1.3, metal);  // lugs
   const cv::Vec3b dial = rng.bernoulli(0.4)   ? cv::Vec3b(238, 240, 242)
                          : rng.bernoulli(0.5) ? cv::Vec3b(25, 25, 28)
                                               : blend(c2, cv::Vec3b(30, 30, 30), 0.3);
@@ -173,6 +173,8 @@ void draw_belt(Canvas& c, const cv::Vec3b& c1, Rng& rng) {
   c.line(0.05, cy, 0.17, cy, shade(metal, 0.85), 0.014);  // prong
 }
 
+// A lens outline around (cx, cy), drawn for the left lens (outer side at negative x) and mirrored
+// for the right one.
 std::vector<cv::Point2d> lens_outline(int type, double cx, double cy, bool mirror) {
   std::vector<cv::Point2d> pts;
   const double s = mirror ? -1.0 : 1.0;
@@ -184,24 +186,27 @@ std::vector<cv::Point2d> lens_outline(int type, double cx, double cy, bool mirro
       case 0:  // round
         a = b = 0.14;
         break;
-      case 1: {  // wayfarer: a tapered superellipse
-        const double n = 4.0;
-        x = std::copysign(std::pow(std::abs(std::cos(t)), 2.0 / n), std::cos(t));
-        y = std::copysign(std::pow(std::abs(std::sin(t)), 2.0 / n), std::sin(t));
+      case 1: {  // wayfarer: a superellipse, narrower at the bottom
+        x = std::copysign(std::pow(std::abs(std::cos(t)), 0.5), std::cos(t));
+        y = std::copysign(std::pow(std::abs(std::sin(t)), 0.5), std::sin(t));
         x *= 1.0 - 0.12 * (y + 1) / 2;
         b = 0.11;
         break;
       }
-      case 2:  // aviator: a teardrop, deeper at the bottom outer side
-        y *= y > 0 ? 1.3 : 0.85;
-        x *= 1.0 + (y > 0 ? 0.08 * y * (x * s < 0 ? 1 : -1) : 0.0);
+      case 2:  // aviator: a teardrop, deeper at the bottom and towards the nose
+        if (y > 0) {
+          y *= 1.3;
+          x += 0.12 * y;
+        } else {
+          y *= 0.85;
+        }
         break;
       default:  // cat-eye: outer top corner pulled up
         b = 0.1;
-        if (y < 0 && x * s < 0) y *= 1.0 + 0.7 * std::abs(x);
+        if (y < 0 && x < 0) y *= 1.0 + 0.7 * std::abs(x);
         break;
     }
-    pts.push_back({cx + s * -1 * 0 + a * x, cy + b * y});
+    pts.push_back({cx + s * a * x, cy + b * y});
   }
   return pts;
 }

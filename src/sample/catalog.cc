@@ -49,6 +49,16 @@ const std::vector<std::string_view>& details(int category) {
   }
 }
 
+// Adjectives that read naturally before the colour ("Oversized navy pullover").
+const std::vector<std::string_view>& prefixes(int category) {
+  static const std::vector<std::string_view> garments = {"Classic", "Essential", "Oversized", "Relaxed",
+                                                         "Slim",    "Vintage",   "Soft",      "Everyday"};
+  static const std::vector<std::string_view> other = {"Classic", "Essential", "Vintage", "Everyday",
+                                                      "Statement"};
+  return category == 0 || category == 2 || category == 4 || category == 6 || category == 3 ? garments
+                                                                                          : other;
+}
+
 const std::vector<std::string_view>& model_names() {
   static const std::vector<std::string_view> names = {
       "Weekender", "Aviator", "Runner 2", "Marais", "Nordic", "Havana", "Brooklyn", "Riviera",
@@ -106,7 +116,7 @@ void name_and_price(Rng& rng, ProductSpec& p) {
   } else if (r < 0.15) {
     p.title = std::string(category_info(p.category).noun) + ", " + std::string(rng.pick(det));
   } else if (r < 0.35) {
-    p.title = capitalised(std::string(rng.pick(det)) + " " + described);
+    p.title = std::string(rng.pick(prefixes(p.category))) + " " + described;
   } else {
     p.title = capitalised(described);
   }

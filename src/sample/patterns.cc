@@ -10,6 +10,18 @@ namespace ensemble::sample {
 
 namespace {
 
+// A BGR image of one colour. Mat(size, type, Scalar) is slow for 3-channel scalars; one row
+// filled by hand and copied is not.
+cv::Mat filled(cv::Size size, const cv::Vec3b& c) {
+  cv::Mat out(size, CV_8UC3);
+  auto* first = out.ptr<cv::Vec3b>(0);
+  for (int x = 0; x < size.width; ++x) first[x] = c;
+  for (int y = 1; y < size.height; ++y) {
+    std::copy(first, first + size.width, out.ptr<cv::Vec3b>(y));
+  }
+  return out;
+}
+
 // Coverage of a band of half-width hw at distance d, antialiased over one pixel.
 inline float band(float d, float hw) { return std::clamp(hw - d + 0.5f, 0.0f, 1.0f); }
 
@@ -95,7 +107,7 @@ cv::Mat dotted(const cv::Vec3b& c1, const cv::Vec3b& c2, cv::Size size, double u
 cv::Mat floral(const cv::Vec3b& c1, const cv::Vec3b& c2, cv::Size size, double unit, Rng& rng) {
   // Drawn at twice the size and shrunk: cheap antialiasing for the petals.
   const int k = 2;
-  cv::Mat big(size * k, CV_8UC3, cv::Scalar(c1[0], c1[1], c1[2]));
+  cv::Mat big = filled(size * k, c1);
   const cv::Vec3b petal2 = mix(c2, cv::Vec3b(250, 250, 250), 0.35f);
   const cv::Vec3b leaf(60, 120, 50);
   const cv::Vec3b heart = rng.bernoulli(0.5) ? cv::Vec3b(40, 200, 240) : cv::Vec3b(235, 240, 240);
@@ -154,7 +166,7 @@ cv::Mat camouflage(const cv::Vec3b& c1, const cv::Vec3b& c2, cv::Size size, doub
 }
 
 cv::Mat colour_block(const cv::Vec3b& c1, const cv::Vec3b& c2, cv::Size size, Rng& rng) {
-  cv::Mat out(size, CV_8UC3, cv::Scalar(c1[0], c1[1], c1[2]));
+  cv::Mat out = filled(size, c1);
   const double split = rng.uniform(0.35, 0.6) * size.height;
   const double slope = rng.bernoulli(0.3) ? rng.uniform(-0.4, 0.4) : 0.0;
   const bool three = rng.bernoulli(0.35);
@@ -180,7 +192,7 @@ cv::Mat colour_block(const cv::Vec3b& c1, const cv::Vec3b& c2, cv::Size size, Rn
 cv::Mat pattern_layer(Pattern pattern, const cv::Vec3b& c1, const cv::Vec3b& c2, cv::Size size,
                       double px_per_unit, Rng& rng) {
   switch (pattern) {
-    case Pattern::kSolid: return cv::Mat(size, CV_8UC3, cv::Scalar(c1[0], c1[1], c1[2]));
+    case Pattern::kSolid: return filled(size, c1);
     case Pattern::kStriped: return striped(c1, c2, size, px_per_unit, rng);
     case Pattern::kChecked: return checked(c1, c2, size, px_per_unit, rng);
     case Pattern::kDotted: return dotted(c1, c2, size, px_per_unit, rng);
@@ -188,7 +200,7 @@ cv::Mat pattern_layer(Pattern pattern, const cv::Vec3b& c1, const cv::Vec3b& c2,
     case Pattern::kCamouflage: return camouflage(c1, c2, size, px_per_unit, rng);
     case Pattern::kColourBlock: return colour_block(c1, c2, size, rng);
   }
-  return cv::Mat(size, CV_8UC3, cv::Scalar(c1[0], c1[1], c1[2]));
+  return filled(size, c1);
 }
 
 }  // namespace ensemble::sample

@@ -20,10 +20,11 @@ struct ProductArt {
   cv::Mat alpha;  // CV_8UC1, size x size: 255 inside the item, soft at its edge, 0 on the studio
 };
 
-// The garment mask of a Fashion-MNIST image: pixels above a small threshold, with pinholes (dark
-// print inside the garment) filled and real openings (bag handles, the gap between trouser legs)
-// kept. CV_8UC1, 255 inside.
-cv::Mat garment_mask(const cv::Mat& grey);
+// The garment mask of a Fashion-MNIST image (CV_8UC1 grey, 0 = background): pixels above a small
+// threshold without stray specks, and with enclosed gaps filled (dark print inside the garment).
+// keep_openings keeps enclosed gaps over 4 px: bag handles, sandal straps. Gaps open to the border
+// (between trouser legs) always stay. CV_8UC1, 255 inside.
+cv::Mat garment_mask(const cv::Mat& grey, bool keep_openings = false);
 
 // Colours a Fashion-MNIST image (rows x cols bytes) as product p: its colour and pattern inside the
 // garment mask, the grey levels kept as shading, smoothly upscaled to fill ~84% of the frame.

@@ -85,8 +85,14 @@ StyleModel::StyleModel(const std::vector<ProductSpec>& products, std::uint64_t s
       by_category[static_cast<std::size_t>(products[static_cast<std::size_t>(i)].category)].push_back(i);
     }
   }
+  // Unisex ones first: a hub is worn in women's and men's outfits alike.
   Rng hub_rng(derive_seed(seed, kPoolStream, 0xffff));
-  for (auto& v : by_category) hub_rng.shuffle(v);
+  for (auto& v : by_category) {
+    hub_rng.shuffle(v);
+    std::stable_partition(v.begin(), v.end(), [&](int i) {
+      return products[static_cast<std::size_t>(i)].gender == Gender::kUnisex;
+    });
+  }
   static constexpr int kHubOrder[] = {kWatch, kSunglasses, kBelt, kHat};
   std::array<std::size_t, kCategoryCount> taken{};
   for (int round = 0; static_cast<int>(hubs_.size()) < params_.hubs; ++round) {
@@ -127,6 +133,19 @@ StyleModel::StyleModel(const std::vector<ProductSpec>& products, std::uint64_t s
       }
     }
   }
+
+  looks_.resize(n_styles);
+  for (std::size_t s = 0; s < n_styles; ++s) {
+    Rng rng(derive_seed(seed, kPoolStream, 0x100000 + s));
+    for (int l = 0; l < params_.looks_per_style; ++l) {
+      Outfit look = fresh_outfit(rng, static_cast<int>(s));
+      if (look.items.size() >= 2) looks_[s].push_back(std::move(look));
+    }
+  }
+  if (params_.looks_per_style > 0) {
+    look_draw_ = Discrete(zipf_weights(static_cast<std::size_t>(params_.looks_per_style),
+                                       params_.look_zipf_exponent));
+  }
 }
 
 const StyleModel::Pool* StyleModel::pool(int style, Slot slot, Gender gender) const {
@@ -154,7 +173,7 @@ Outfit StyleModel::sample_outfit(Rng& rng) const {
   return sample_outfit(rng, static_cast<int>(style_draw_(rng)));
 }
 
-Outfit StyleModel::sample_outfit(Rng& rng, int style) const {
+Outfit StyleModel::fresh_outfit(Rng& rng, int style) const {
   const Style& st = styles()[static_cast<std::size_t>(style)];
   Outfit outfit;
   outfit.style = style;
@@ -173,19 +192,40 @@ Outfit StyleModel::sample_outfit(Rng& rng, int style) const {
   for (const auto& [slot, chance] : tpl.optional) {
     if (rng.bernoulli(chance)) add(slot);
   }
+  return outfit;
+}
 
-  if (!hubs_.empty() && rng.bernoulli(params_.hub_rate)) {
-    const int hub = hubs_[hub_draw_(rng)];
-    const int hub_category = (*products_)[static_cast<std::size_t>(hub)].category;
-    auto same = std::find_if(outfit.items.begin(), outfit.items.end(), [&](const OutfitItem& it) {
-      return (*products_)[static_cast<std::size_t>(it.product)].category == hub_category;
-    });
-    if (same != outfit.items.end()) {
-      *same = {hub, Slot::kAccessory, true};
-    } else {
-      outfit.items.push_back({hub, Slot::kAccessory, true});
-    }
+void StyleModel::add_hub(Rng& rng, Outfit& outfit) const {
+  if (hubs_.empty() || !rng.bernoulli(params_.hub_rate)) return;
+  const int hub = hubs_[hub_draw_(rng)];
+  const int hub_category = (*products_)[static_cast<std::size_t>(hub)].category;
+  auto same = std::find_if(outfit.items.begin(), outfit.items.end(), [&](const OutfitItem& it) {
+    return (*products_)[static_cast<std::size_t>(it.product)].category == hub_category;
+  });
+  if (same != outfit.items.end()) {
+    *same = {hub, Slot::kAccessory, true};
+  } else {
+    outfit.items.push_back({hub, Slot::kAccessory, true});
   }
+}
+
+Outfit StyleModel::sample_outfit(Rng& rng, int style) const {
+  const auto& looks = looks_[static_cast<std::size_t>(style)];
+  Outfit outfit;
+  if (!looks.empty() && rng.bernoulli(params_.look_rate)) {
+    // A signature look, re-shot with some pieces swapped.
+    outfit = looks[look_draw_(rng) % looks.size()];
+    for (OutfitItem& it : outfit.items) {
+      if (!rng.bernoulli(params_.remix_rate)) continue;
+      const int product = draw_product(rng, style, it.slot, outfit.gender);
+      const bool present = std::any_of(outfit.items.begin(), outfit.items.end(),
+                                        [&](const OutfitItem& x) { return x.product == product; });
+      if (product >= 0 && !present) it.product = product;
+    }
+  } else {
+    outfit = fresh_outfit(rng, style);
+  }
+  add_hub(rng, outfit);
   std::stable_sort(outfit.items.begin(), outfit.items.end(),
                    [](const OutfitItem& a, const OutfitItem& b) { return a.slot < b.slot; });
   return outfit;

@@ -4,8 +4,10 @@
 // preferences, outfit templates and a women/men mix. Every product belongs to one style and takes
 // its colour and pattern mostly from it. Outfits are drawn style first, then template, then one
 // product per slot from the style's pool for that slot and gender, with Zipf-like popularity inside
-// the pool so a few products recur across lookbooks. A handful of "hub" accessories are added to
-// many outfits regardless of style: the popularity hijack a recommender must learn to discount.
+// the pool so a few products recur across lookbooks. Each style also has a few signature looks
+// (fixed outfits, re-shot with a piece or two swapped), so whole pairings recur and co-occurrence
+// is learnable. A handful of "hub" accessories are added to many outfits regardless of style: the
+// popularity hijack a recommender must learn to discount.
 // Thread-safe for concurrent const use once built.
 #pragma once
 
@@ -50,6 +52,10 @@ struct StyleModelParams {
   int hubs = 5;                   // accessories that join outfits of every style
   double hub_rate = 0.5;          // chance an outfit gets one hub accessory
   double hub_zipf_exponent = 0.5; // how unevenly the hubs share that chance
+  int looks_per_style = 6;        // signature looks of each style
+  double look_rate = 0.45;        // chance an outfit is one of its style's signature looks
+  double look_zipf_exponent = 0.8;// how unevenly the looks share that chance
+  double remix_rate = 0.3;        // chance each piece of a signature look is swapped for another
 };
 
 struct OutfitItem {
@@ -81,6 +87,8 @@ class StyleModel {
   Outfit sample_outfit(Rng& rng, int style) const;
 
   const std::vector<int>& hubs() const { return hubs_; }
+  // The signature looks of a style (without hubs).
+  const std::vector<Outfit>& looks(int style) const { return looks_[static_cast<std::size_t>(style)]; }
   const std::vector<double>& hub_weights() const { return hub_weights_; }
   const StyleModelParams& params() const { return params_; }
   // Products per style in the catalog.
@@ -94,6 +102,8 @@ class StyleModel {
   static int gender_slot(Gender g) { return g == Gender::kMen ? 1 : 0; }
   const Pool* pool(int style, Slot slot, Gender gender) const;
   int draw_product(Rng& rng, int style, Slot slot, Gender gender) const;
+  Outfit fresh_outfit(Rng& rng, int style) const;  // template and items, no hub
+  void add_hub(Rng& rng, Outfit& outfit) const;
 
   const std::vector<ProductSpec>* products_;
   StyleModelParams params_;
@@ -104,6 +114,8 @@ class StyleModel {
   std::vector<double> hub_weights_;
   Discrete hub_draw_;
   std::vector<int> style_sizes_;
+  std::vector<std::vector<Outfit>> looks_;  // per style
+  Discrete look_draw_;
 };
 
 }  // namespace ensemble::sample
