@@ -14,6 +14,7 @@
 #include "ensemble/embed/classic_embedder.h"
 #include "ensemble/embed/embedder.h"
 #include "ensemble/pipeline/stage.h"
+#include "ensemble/search/embedder_registry.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/fs.h"
 #include "ensemble/util/progress.h"
@@ -31,21 +32,6 @@ struct Item {
   std::string mask_blob;  // regions only
 };
 
-std::shared_ptr<const embed::Projection> active_projection(store::Store& store) {
-  auto st = store.db().prepare(
-      "SELECT file_sha, file_ext FROM models WHERE kind = 'projection' AND active = 1");
-  if (!st.step()) return nullptr;
-  const auto path = store.media().path_for(st.column_text(0), st.column_text(1));
-  try {
-    auto p = std::make_shared<const embed::Projection>(embed::Projection::load(path));
-    if (p->descriptor_id() != embed::ClassicEmbedder::descriptor_id()) return nullptr;  // outdated
-    return p;
-  } catch (const Error& e) {
-    throw Error(e.code(), std::string("stored projection is unreadable (") + e.what() +
-                              "); run with --set embed.refit=true to fit a new one");
-  }
-}
-
 }  // namespace
 
 std::unique_ptr<embed::Embedder> make_stage_embedder(store::Store& store,
@@ -53,17 +39,17 @@ std::unique_ptr<embed::Embedder> make_stage_embedder(store::Store& store,
                                                      bool allow_fit, std::int64_t run_id,
                                                      bool quiet, nlohmann::json* stats) {
   const std::string spec = config.get_string("embed.backend");
-  embed::EmbedderOptions opts;
-  opts.threads = worker_threads(config);
-  opts.remote.dim = static_cast<int>(config.get_int("embed.dim"));
-  opts.remote.batch_size = static_cast<int>(config.get_int("embed.remote_batch_size"));
-  opts.remote.timeout_s = config.get_double("embed.remote_timeout_s");
-  opts.remote.max_retries = static_cast<int>(config.get_int("embed.remote_retries"));
+  const embed::EmbedderOptions opts = search::embedder_options(config);
   if (spec != "classic") return embed::make_embedder(spec, opts);
-
+  if (!config.get_bool("embed.refit")) {
+    auto stored = search::open_embedder(store, config);
+    const auto* classic = dynamic_cast<const embed::ClassicEmbedder*>(stored.get());
+    if (!allow_fit || (classic != nullptr && classic->fitted())) return stored;
+  } else if (!allow_fit) {
+    return search::open_embedder(store, config);
+  }
   std::shared_ptr<const embed::Projection> projection;
-  if (!config.get_bool("embed.refit")) projection = active_projection(store);
-  if (!projection && allow_fit) {
+  {
     // Fit on an even spread of the catalog (every k-th product by id), streamed in batches.
     std::vector<std::pair<std::string, std::string>> images;
     {

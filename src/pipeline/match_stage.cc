@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ensemble/pipeline/stage.h"
+#include "ensemble/search/product_index.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/sha256.h"
 #include "pipeline/match_kernel.h"
@@ -68,7 +69,9 @@ std::string current_model(store::Database& db) {
 class MatchStage : public Stage {
  public:
   std::string name() const override { return "match"; }
-  std::string backend(const config::Config&) const override { return "exact:sgemm"; }
+  std::string backend(const config::Config& c) const override {
+    return "exact:sgemm; product index " + c.get_string("index.backend");
+  }
   std::string model_id() const override { return model_; }
 
   StageResult run(StageContext& ctx) override {
@@ -92,6 +95,10 @@ class MatchStage : public Stage {
     const auto state = item_state(db, "match", "all");
     if (state && state->status == "ok" && state->fingerprint == fp) {
       result.skipped_rows = result.input_rows;
+      // The index file may still be missing or outdated (deleted, or another index.backend).
+      search::IndexSyncReport sync;
+      search::sync_product_index(ctx.store, ctx.config, model_, ctx.run_id, &sync);
+      result.stats["product_index"] = {{"action", sync.action}, {"size", sync.size}};
       return result;
     }
     if (products.dim != 0 && regions.dim != 0 && products.dim != regions.dim) {
@@ -170,6 +177,12 @@ class MatchStage : public Stage {
     }
     set_item_state(db, "match", "all", fp, "ok", "", ctx.run_id);
     tx.commit();
+    // Keep the product index for search in step with the vectors just matched.
+    search::IndexSyncReport sync;
+    search::sync_product_index(ctx.store, ctx.config, model_, ctx.run_id, &sync);
+    result.stats["product_index"] = {{"action", sync.action}, {"added", sync.added},
+                                     {"removed", sync.removed}, {"size", sync.size},
+                                     {"seconds", sync.seconds}};
     result.output_rows = written;
     result.stats["model"] = model_;
     result.stats["products"] = products.ids.size();

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "cli/cli_context.h"
 #include "ensemble/sample/sample_generator.h"
@@ -51,11 +52,12 @@ void add_sample_command(CLI::App& app, CliContext& ctx) {
     o.seed = seed;
     if (products >= 0) o.products = products;
     if (lookbooks >= 0) o.lookbooks = lookbooks;
-    Progress progress("sample", 0, ctx.global.quiet);
-    const auto s = sample::generate_sample(o, [&progress](std::uint64_t done, std::uint64_t) {
-      progress.update(done);
+    std::optional<Progress> progress;
+    const auto s = sample::generate_sample(o, [&](std::uint64_t done, std::uint64_t total) {
+      if (!progress) progress.emplace("sample", total, ctx.global.quiet);
+      progress->update(done);
     });
-    progress.finish();
+    if (progress) progress->finish();
     if (json) {
       CliContext::print_json({{"products", s.products},
                               {"accessories", s.accessories},

@@ -1,0 +1,20 @@
+// Opening the embedder that made the stored vectors, for queries and for the pipeline.
+#pragma once
+
+#include <memory>
+
+#include "ensemble/config/config.h"
+#include "ensemble/embed/embedder.h"
+#include "ensemble/store/store.h"
+
+namespace ensemble::search {
+
+// The embedder of config [embed] as stored in this database: for "classic", with the active
+// projection from the `models` table (the unfitted classic embedder when none is stored); other
+// backends from their spec. Throws Error(kBadInput) when the stored projection is unreadable.
+std::unique_ptr<embed::Embedder> open_embedder(store::Store& store, const config::Config& config);
+
+// The embedder options of config [embed] and [pipeline] (threads, remote settings).
+embed::EmbedderOptions embedder_options(const config::Config& config);
+
+}  // namespace ensemble::search

@@ -1,0 +1,44 @@
+#include "ensemble/search/embedder_registry.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "ensemble/embed/classic_embedder.h"
+#include "ensemble/embed/projection.h"
+#include "ensemble/util/error.h"
+
+namespace ensemble::search {
+
+embed::EmbedderOptions embedder_options(const config::Config& config) {
+  embed::EmbedderOptions opts;
+  const auto t = config.get_int("pipeline.threads");
+  opts.threads = t > 0 ? static_cast<int>(t) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  opts.remote.dim = static_cast<int>(config.get_int("embed.dim"));
+  opts.remote.batch_size = static_cast<int>(config.get_int("embed.remote_batch_size"));
+  opts.remote.timeout_s = config.get_double("embed.remote_timeout_s");
+  opts.remote.max_retries = static_cast<int>(config.get_int("embed.remote_retries"));
+  return opts;
+}
+
+std::unique_ptr<embed::Embedder> open_embedder(store::Store& store, const config::Config& config) {
+  const std::string spec = config.get_string("embed.backend");
+  const embed::EmbedderOptions opts = embedder_options(config);
+  if (spec != "classic") return embed::make_embedder(spec, opts);
+  auto st = store.db().prepare(
+      "SELECT file_sha, file_ext FROM models WHERE kind = 'projection' AND active = 1");
+  std::shared_ptr<const embed::Projection> projection;
+  if (st.step()) {
+    const auto path = store.media().path_for(st.column_text(0), st.column_text(1));
+    try {
+      auto p = std::make_shared<const embed::Projection>(embed::Projection::load(path));
+      if (p->descriptor_id() == embed::ClassicEmbedder::descriptor_id()) projection = std::move(p);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::kBadInput, std::string("the stored projection is unreadable (") +
+                                            e.what() +
+                                            "); run `ensemble --set embed.refit=true run` to fit a new one");
+    }
+  }
+  return std::make_unique<embed::ClassicEmbedder>(opts.threads, projection);
+}
+
+}  // namespace ensemble::search
