@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -110,10 +111,61 @@ TEST_F(CliEndToEnd, InitWritesAConfigThatRunsAccept) {
   ASSERT_EQ(ensemble(dir(), "init --out cfg.toml").code, 0);
   EXPECT_EQ(ensemble(dir(), "init --out cfg.toml").code, 2);  // refuses to overwrite
   ASSERT_EQ(ensemble(dir(), "--db c.db catalog import sample/catalog.csv").code, 0);
-  const Result r = ensemble(dir(), "--db c.db --config cfg.toml run --json");
+  const Result r = ensemble(dir(), "--db c.db --config cfg.toml run --stage match --json");
   EXPECT_EQ(r.code, 0) << r.out;
   const auto report = nlohmann::json::parse(r.out);
-  EXPECT_EQ(report["stages"].size(), 5u);
+  EXPECT_EQ(report["stages"].size(), 1u);
+  ensemble::testing::write_text(dir() / "bad.toml", "[segment]\npoints_per_side = 99\n");
+  EXPECT_EQ(ensemble(dir(), "--db c.db --config bad.toml run").code, 1);
+}
+
+TEST_F(CliEndToEnd, FullPipelineThenQueries) {
+  ASSERT_EQ(ensemble(dir(), "--db f.db catalog import sample/catalog.csv").code, 0);
+  ASSERT_EQ(ensemble(dir(), "--db f.db lookbooks import sample/lookbooks").code, 0);
+  const Result run = ensemble(dir(), "--db f.db run --report report.json --json");
+  ASSERT_EQ(run.code, 0) << run.out;
+  const auto report = nlohmann::json::parse(run.out);
+  std::map<std::string, nlohmann::json> by_stage;
+  for (const auto& s : report["stages"]) by_stage[s["stage"]] = s;
+  EXPECT_EQ(by_stage["segment"]["status"], "ok");
+  EXPECT_GT(by_stage["segment"]["output_rows"].get<int>(), 12);
+  EXPECT_EQ(by_stage["embed"]["status"], "ok");
+  EXPECT_EQ(by_stage["match"]["status"], "ok");
+  EXPECT_TRUE(fs::exists(dir() / "report.json"));
+  const auto stats = json_of(ensemble(dir(), "--db f.db stats --json"));
+  EXPECT_GT(stats["tables"]["regions"].get<int>(), 0);
+  EXPECT_GT(stats["tables"]["matches"].get<int>(), 0);
+  EXPECT_EQ(stats["tables"]["embeddings"].get<int>(),
+            stats["tables"]["products"].get<int>() + stats["tables"]["regions"].get<int>());
+
+  // A second run has nothing to do.
+  const auto again = nlohmann::json::parse(ensemble(dir(), "--db f.db run --json").out);
+  for (const auto& s : again["stages"]) {
+    if (s["status"] == "unavailable") continue;
+    EXPECT_EQ(s["output_rows"], 0) << s.dump();
+  }
+
+  // Visual search: a catalog photo finds its own product first.
+  ASSERT_EQ(ensemble(dir(), "--db f.db export products --format jsonl --out p.jsonl").code, 0);
+  std::ifstream pl(dir() / "p.jsonl");
+  std::string line;
+  std::getline(pl, line);
+  const auto first = nlohmann::json::parse(line)["id"].get<std::string>();
+  const auto hits = json_of(ensemble(dir(), "--db f.db search --image sample/products/" + first +
+                                                ".jpg --k 3 --json"));
+  ASSERT_EQ(hits["results"].size(), 3u);
+  EXPECT_EQ(hits["results"][0]["product"], first);
+  const auto more = json_of(ensemble(dir(), "--db f.db search --product " + first + " --k 4 --json"));
+  EXPECT_EQ(more["results"].size(), 4u);
+  EXPECT_EQ(json_of(ensemble(dir(), "--db f.db search --text dress --k 2 --json"))["results"].size(), 2u);
+  EXPECT_EQ(ensemble(dir(), "--db f.db search --product nope").code, 2);
+  EXPECT_EQ(ensemble(dir(), "--db f.db search --product " + first + " --k 0").code, 1);
+  // The reverse direction and the overlay.
+  const auto where = json_of(ensemble(dir(), "--db f.db lookbooks-for --product " + first + " --json"));
+  EXPECT_FALSE(where["lookbooks"].empty());
+  const Result seg = ensemble(dir(), "--db f.db segment --image sample/lookbooks/lb0000.jpg --out ov.png");
+  EXPECT_EQ(seg.code, 0) << seg.out;
+  EXPECT_TRUE(fs::exists(dir() / "ov.png"));
 }
 
 TEST_F(CliEndToEnd, ExportWritesCsvAndJsonl) {
