@@ -114,7 +114,13 @@ std::unique_ptr<index::VectorIndex> sync_product_index(store::Store& store,
       have = sources_of(idx->metadata());
       rep.action = "updated";
     } else {
-      idx = index::make_index(spec, static_cast<int>(config.get_int("embed.dim")));
+      // The index takes the dimension of the stored vectors (config embed.dim when there are none).
+      int dim = static_cast<int>(config.get_int("embed.dim"));
+      auto d = store.db().prepare(
+          "SELECT dim FROM embeddings WHERE owner_kind = 'product' AND model_id = ? LIMIT 1");
+      d.bind(1, model_id);
+      if (d.step()) dim = static_cast<int>(d.column_int(0));
+      idx = index::make_index(spec, dim);
       rep.action = "built";
     }
     idx->set_threads(static_cast<int>(config.get_int("pipeline.threads")));
@@ -146,7 +152,7 @@ std::unique_ptr<index::VectorIndex> sync_product_index(store::Store& store,
       if (dim != idx->dim()) {
         throw Error(ErrorCode::kBadInput, "product vectors have " + std::to_string(dim) +
                                               " dimensions, the index " + std::to_string(idx->dim()) +
-                                              " (set embed.dim to match the embedder)");
+                                              ": mixed vector sizes under one model id");
       }
       int bytes = 0;
       const auto* p = static_cast<const float*>(st.column_blob_ptr(3, &bytes));
