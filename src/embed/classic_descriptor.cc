@@ -76,8 +76,7 @@ void colour_block(const cv::Mat& bgr, const DescriptorParams& p, float* out) {
       SoftBin bl = soft_bin(row[x][0] * nl / 256.0f, nl);
       SoftBin ba = soft_bin((row[x][1] - kAbLow) * ab_scale, na);
       SoftBin bbb = soft_bin((row[x][2] - kAbLow) * bb_scale, nb);
-      int cell = 1 + gy * g + x * g / lab.cols;
-      float* whole = out;
+      int cell = g > 0 ? 1 + gy * g + x * g / lab.cols : 0;
       float* local = out + cell * per_cell;
       const int li[2] = {bl.i0, bl.i1}, ai[2] = {ba.i0, ba.i1}, bi[2] = {bbb.i0, bbb.i1};
       const float lw[2] = {bl.w0, bl.w1}, aw[2] = {ba.w0, ba.w1}, bw[2] = {bbb.w0, bbb.w1};
@@ -86,11 +85,14 @@ void colour_block(const cv::Mat& bgr, const DescriptorParams& p, float* out) {
           for (int k = 0; k < 2; ++k) {
             float w = lw[i] * aw[j] * bw[k];
             if (w == 0.0f) continue;
-            int idx = (li[i] * na + ai[j]) * nb + bi[k];
-            whole[idx] += w;
-            local[idx] += w;
+            local[(li[i] * na + ai[j]) * nb + bi[k]] += w;
           }
     }
+  }
+  // The whole crop is the sum of its cells (they tile it), or its only cell without a grid.
+  if (g > 0) {
+    for (int c = 1; c < cells; ++c)
+      for (int i = 0; i < per_cell; ++i) out[i] += out[c * per_cell + i];
   }
   // Each cell as a distribution, so the whole crop and a quarter weigh alike before the block norm.
   for (int c = 0; c < cells; ++c) {
@@ -103,19 +105,32 @@ void colour_block(const cv::Mat& bgr, const DescriptorParams& p, float* out) {
   normalise_block(out, per_cell * cells, p.power, p.w_colour);
 }
 
-void hog_block(const cv::Mat& grey, const DescriptorParams& p, float* out) {
+void hog_block(const cv::Mat& grey, const DescriptorParams& p, float* out, int dim) {
   const int n = grey.rows, cell = p.hog_cell, nc = n / cell, bins = p.hog_bins;
   std::vector<float> hist(static_cast<std::size_t>(nc) * nc * bins, 0.0f);
-  auto at = [&](int y, int x) { return static_cast<float>(grey.at<uchar>(std::clamp(y, 0, n - 1), std::clamp(x, 0, n - 1))); };
+  // Centred differences with replicated borders, then magnitude/angle in one vectorised pass.
+  cv::Mat gx(n, n, CV_32F), gy(n, n, CV_32F), mag_m, ang_m;
   for (int y = 0; y < n; ++y) {
+    const uchar* row = grey.ptr<uchar>(y);
+    const uchar* up = grey.ptr<uchar>(std::max(y - 1, 0));
+    const uchar* down = grey.ptr<uchar>(std::min(y + 1, n - 1));
+    float* dx = gx.ptr<float>(y);
+    float* dy = gy.ptr<float>(y);
     for (int x = 0; x < n; ++x) {
-      float gx = at(y, x + 1) - at(y, x - 1);
-      float gy = at(y + 1, x) - at(y - 1, x);
-      float mag = std::sqrt(gx * gx + gy * gy);
+      dx[x] = static_cast<float>(row[std::min(x + 1, n - 1)]) - row[std::max(x - 1, 0)];
+      dy[x] = static_cast<float>(down[x]) - up[x];
+    }
+  }
+  cv::cartToPolar(gx, gy, mag_m, ang_m, false);
+  for (int y = 0; y < n; ++y) {
+    const float* mrow = mag_m.ptr<float>(y);
+    const float* arow = ang_m.ptr<float>(y);
+    for (int x = 0; x < n; ++x) {
+      float mag = mrow[x];
       if (mag == 0.0f) continue;
-      float ang = std::atan2(gy, gx);
-      if (ang < 0) ang += kPi;
+      float ang = arow[x];  // [0, 2π)
       if (ang >= kPi) ang -= kPi;
+      if (ang >= kPi) ang = 0.0f;
       // Orientation: circular linear interpolation between the two nearest bins.
       float po = ang / kPi * bins - 0.5f;
       int o0 = static_cast<int>(std::floor(po));
@@ -162,7 +177,7 @@ void hog_block(const cv::Mat& grey, const DescriptorParams& p, float* out) {
       }
     }
   }
-  normalise_block(out, p.hog_dim(), p.power, p.w_hog);
+  normalise_block(out, dim, p.power, p.w_hog);
 }
 
 void lbp_block(const cv::Mat& grey, const DescriptorParams& p, float* out) {
@@ -179,7 +194,7 @@ void lbp_block(const cv::Mat& grey, const DescriptorParams& p, float* out) {
       for (int k = 0; k < 8; ++k) code |= (grey.at<uchar>(y + dy[k], x + dx[k]) >= c) << k;
       int bin = table[code];
       out[bin] += 1.0f;
-      out[(1 + gy * g + x * g / n) * kLbpCodes + bin] += 1.0f;
+      if (g > 0) out[(1 + gy * g + x * g / n) * kLbpCodes + bin] += 1.0f;
     }
   }
   for (int c = 0; c < cells; ++c) {
@@ -209,6 +224,10 @@ int DescriptorParams::hog_dim() const {
   int nc = side / hog_cell;
   return w_hog > 0 ? (nc - 1) * (nc - 1) * 4 * hog_bins : 0;
 }
+int DescriptorParams::coarse_dim() const {
+  int nc = hog_coarse / hog_cell;
+  return w_hog > 0 && hog_coarse > 0 ? (nc - 1) * (nc - 1) * 4 * hog_bins : 0;
+}
 int DescriptorParams::lbp_dim() const { return w_lbp > 0 ? kLbpCodes * cells_with_whole(lbp_grid) : 0; }
 int DescriptorParams::thumb_dim() const { return w_thumb > 0 ? thumb * thumb : 0; }
 
@@ -216,49 +235,69 @@ std::string DescriptorParams::id() const {
   std::string tag = "classic-v" + std::to_string(kDescriptorVersion) + "/" + std::to_string(dim());
   static const DescriptorParams defaults;
   auto same = [](float a, float b) { return a == b; };
-  bool is_default = side == defaults.side && tex_side == defaults.tex_side && l_bins == defaults.l_bins &&
+  bool is_default = side == defaults.side && colour_side == defaults.colour_side && tex_side == defaults.tex_side && l_bins == defaults.l_bins &&
                     a_bins == defaults.a_bins && b_bins == defaults.b_bins &&
                     colour_grid == defaults.colour_grid && hog_cell == defaults.hog_cell &&
                     hog_bins == defaults.hog_bins && lbp_grid == defaults.lbp_grid &&
                     lbp_threshold == defaults.lbp_threshold && thumb == defaults.thumb &&
                     same(w_colour, defaults.w_colour) && same(w_hog, defaults.w_hog) &&
-                    same(w_lbp, defaults.w_lbp) && same(w_thumb, defaults.w_thumb) && same(power, defaults.power);
+                    same(w_lbp, defaults.w_lbp) && same(w_thumb, defaults.w_thumb) && same(power, defaults.power) && flip == defaults.flip &&
+                    hog_coarse == defaults.hog_coarse && bg_fill == defaults.bg_fill && balance == defaults.balance;
   if (is_default) return tag;
   char buf[256];
-  std::snprintf(buf, sizeof buf, "+s%d,t%d,c%dx%dx%dg%d,h%dx%d,l%dt%d,m%d,w%g/%g/%g/%g,p%g", side, tex_side, l_bins,
+  std::snprintf(buf, sizeof buf, "+s%d,t%d,c%d:%dx%dx%dg%d,h%dx%d,l%dt%d,m%d,w%g/%g/%g/%g,p%g,f%d,hc%d,bg%d,wb%d", side, tex_side, colour_side, l_bins,
                 a_bins, b_bins, colour_grid, hog_cell, hog_bins, lbp_grid, lbp_threshold, thumb, w_colour, w_hog,
-                w_lbp, w_thumb, power);
+                w_lbp, w_thumb, power, flip, hog_coarse, bg_fill, balance);
   return tag + buf;
 }
 
-void compute_descriptor(const cv::Mat& crop_bgr, const DescriptorParams& p, float* out) {
-  cv::Mat canvas = crop_bgr;
-  if (crop_bgr.cols != p.side) cv::resize(crop_bgr, canvas, cv::Size(p.side, p.side), 0, 0, cv::INTER_AREA);
-  cv::Mat grey;
-  cv::cvtColor(canvas, grey, cv::COLOR_BGR2GRAY);
+namespace {
+
+void compute_one(const cv::Mat& crop_bgr, const DescriptorParams& p, float* out) {
+  // Every canvas derives from the prepared crop once; integer ratios keep INTER_AREA on its fast path.
+  auto resized = [](const cv::Mat& m, int side) {
+    if (m.cols == side) return m;
+    cv::Mat r;
+    cv::resize(m, r, cv::Size(side, side), 0, 0, cv::INTER_AREA);
+    return r;
+  };
+  cv::Mat grey_full;
+  cv::cvtColor(crop_bgr, grey_full, cv::COLOR_BGR2GRAY);
   float* o = out;
   if (p.colour_dim()) {
-    colour_block(canvas, p, o);
+    colour_block(resized(crop_bgr, p.colour_side), p, o);
     o += p.colour_dim();
   }
   if (p.hog_dim()) {
-    hog_block(grey, p, o);
+    hog_block(resized(grey_full, p.side), p, o, p.hog_dim());
     o += p.hog_dim();
   }
+  cv::Mat grey_coarse;
+  if (p.coarse_dim() || p.thumb_dim()) grey_coarse = resized(grey_full, p.hog_coarse > 0 ? p.hog_coarse : 32);
+  if (p.coarse_dim()) {
+    hog_block(grey_coarse, p, o, p.coarse_dim());
+    o += p.coarse_dim();
+  }
   if (p.lbp_dim()) {
-    cv::Mat tex_grey = grey;
-    if (p.tex_side != p.side) {
-      cv::Mat tex = crop_bgr;
-      if (crop_bgr.cols != p.tex_side) cv::resize(crop_bgr, tex, cv::Size(p.tex_side, p.tex_side), 0, 0, cv::INTER_AREA);
-      cv::cvtColor(tex, tex_grey, cv::COLOR_BGR2GRAY);
-    }
-    lbp_block(tex_grey, p, o);
+    lbp_block(resized(grey_full, p.tex_side), p, o);
     o += p.lbp_dim();
   }
   if (p.thumb_dim()) {
-    thumb_block(grey, p, o);
+    thumb_block(grey_coarse, p, o);
     o += p.thumb_dim();
   }
+}
+
+}  // namespace
+
+void compute_descriptor(const cv::Mat& crop_bgr, const DescriptorParams& p, float* out) {
+  compute_one(crop_bgr, p, out);
+  if (!p.flip) return;
+  cv::Mat mirrored;
+  cv::flip(crop_bgr, mirrored, 1);
+  std::vector<float> other(p.dim());
+  compute_one(mirrored, p, other.data());
+  for (int i = 0; i < p.dim(); ++i) out[i] = 0.5f * (out[i] + other[i]);
 }
 
 }  // namespace ensemble::embed::detail

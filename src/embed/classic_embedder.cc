@@ -22,7 +22,7 @@ Embeddings describe_batch(std::span<const cv::Mat> images, std::span<const cv::M
   check_batch(images, masks);
   Embeddings out(static_cast<std::int64_t>(images.size()), params.dim());
   parallel_for(static_cast<std::int64_t>(images.size()), threads, [&](std::int64_t i) {
-    cv::Mat crop = prepare_crop(images[i], mask_at(masks, i), params.prepare_side());
+    cv::Mat crop = prepare_crop(images[i], mask_at(masks, i), params.prepare_side(), params.bg_fill, params.balance != 0);
     compute_descriptor(crop, params, out.row(i));
   });
   return out;

@@ -1,6 +1,9 @@
 #include "embed/crop.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
 #include <string>
 
 #include <opencv2/imgproc.hpp>
@@ -43,12 +46,17 @@ cv::Mat to_bgr_over_white(const cv::Mat& image, cv::Mat* alpha_mask) {
 }
 
 cv::Mat pad_square_resize(const cv::Mat& bgr, int side) {
-  int s = std::max(bgr.cols, bgr.rows);
-  cv::Mat square(s, s, CV_8UC3, cv::Scalar(255, 255, 255));
-  bgr.copyTo(square(cv::Rect((s - bgr.cols) / 2, (s - bgr.rows) / 2, bgr.cols, bgr.rows)));
-  if (s == side) return square;
-  cv::Mat out;
-  cv::resize(square, out, cv::Size(side, side), 0, 0, s > side ? cv::INTER_AREA : cv::INTER_LINEAR);
+  // Resize the content straight into the centred window of a white square (no full-size square).
+  const int s = std::max(bgr.cols, bgr.rows);
+  const int w = std::max(1, static_cast<int>(std::lround(double(bgr.cols) * side / s)));
+  const int h = std::max(1, static_cast<int>(std::lround(double(bgr.rows) * side / s)));
+  cv::Mat out(side, side, CV_8UC3, cv::Scalar(255, 255, 255));
+  cv::Mat window = out(cv::Rect((side - w) / 2, (side - h) / 2, w, h));
+  if (w == bgr.cols && h == bgr.rows) {
+    bgr.copyTo(window);
+  } else {
+    cv::resize(bgr, window, window.size(), 0, 0, s > side ? cv::INTER_AREA : cv::INTER_LINEAR);
+  }
   return out;
 }
 
@@ -56,16 +64,21 @@ cv::Mat pad_square_resize(const cv::Mat& bgr, int side) {
 
 cv::Rect content_box(const cv::Mat& bgr) {
   // A row/column holds content when enough of its pixels are not light; the count threshold keeps
-  // isolated JPEG specks on a white background from defeating the trim.
+  // isolated JPEG specks on a white background from defeating the trim. Written as two simple
+  // loops per row so the compiler vectorises them.
   std::vector<int> rows(bgr.rows, 0), cols(bgr.cols, 0);
+  std::vector<std::uint8_t> dark(bgr.cols);
   for (int y = 0; y < bgr.rows; ++y) {
-    const cv::Vec3b* p = bgr.ptr<cv::Vec3b>(y);
+    const std::uint8_t* p = bgr.ptr<std::uint8_t>(y);
+    int count = 0;
     for (int x = 0; x < bgr.cols; ++x) {
-      if (std::min({p[x][0], p[x][1], p[x][2]}) < kLightLevel) {
-        ++rows[y];
-        ++cols[x];
-      }
+      std::uint8_t m = std::min(std::min(p[3 * x], p[3 * x + 1]), p[3 * x + 2]);
+      dark[x] = m < kLightLevel;
+      count += dark[x];
     }
+    rows[y] = count;
+    if (count == 0) continue;
+    for (int x = 0; x < bgr.cols; ++x) cols[x] += dark[x];
   }
   int row_min = std::max(1, bgr.cols / 100), col_min = std::max(1, bgr.rows / 100);
   int y0 = 0, y1 = bgr.rows - 1, x0 = 0, x1 = bgr.cols - 1;
@@ -77,10 +90,80 @@ cv::Rect content_box(const cv::Mat& bgr) {
   return cv::Rect(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
 }
 
-cv::Mat prepare_crop(const cv::Mat& image, const cv::Mat& mask, int side) {
+// Share of the image's outermost pixels that are light (a studio background).
+double light_border_fraction(const cv::Mat& bgr) {
+  int light = 0, total = 0;
+  auto count = [&](int y, int x) {
+    const cv::Vec3b& p = bgr.at<cv::Vec3b>(y, x);
+    light += std::min({p[0], p[1], p[2]}) >= kLightLevel;
+    ++total;
+  };
+  for (int x = 0; x < bgr.cols; ++x) count(0, x), count(bgr.rows - 1, x);
+  for (int y = 0; y < bgr.rows; ++y) count(y, 0), count(y, bgr.cols - 1);
+  return double(light) / total;
+}
+
+// Paints white the background connected to the border whose colour stays within `tol` of the
+// border pixel it was reached from; returns false (and changes nothing) when the result looks wrong.
+bool suppress_border_background(cv::Mat& bgr, int tol) {
+  const int work = 64;
+  cv::Mat small;
+  cv::resize(bgr, small, cv::Size(work, work), 0, 0, cv::INTER_AREA);
+  cv::GaussianBlur(small, small, cv::Size(5, 5), 0);
+  cv::Mat fill = cv::Mat::zeros(work + 2, work + 2, CV_8UC1);
+  const int flags = 4 | cv::FLOODFILL_MASK_ONLY | cv::FLOODFILL_FIXED_RANGE | (255 << 8);
+  for (int i = 0; i < work; i += 3) {
+    cv::Point seeds[4] = {{i, 0}, {i, work - 1}, {0, i}, {work - 1, i}};
+    for (auto s : seeds) {
+      if (fill.at<uchar>(s.y + 1, s.x + 1)) continue;
+      cv::floodFill(small, fill, s, cv::Scalar(), nullptr, cv::Scalar::all(tol), cv::Scalar::all(tol), flags);
+    }
+  }
+  cv::Mat bg = fill(cv::Rect(1, 1, work, work));
+  double frac = cv::countNonZero(bg) / double(work * work);
+  if (frac < 0.05 || frac > 0.85) return false;
+  cv::Mat bg_full;
+  cv::resize(bg, bg_full, bgr.size(), 0, 0, cv::INTER_NEAREST);
+  cv::Mat out = bgr.clone();
+  out.setTo(cv::Scalar(255, 255, 255), bg_full);
+  bgr = out;
+  return true;
+}
+
+// Max-RGB white balance: scales each channel so its 99th percentile becomes white, when that
+// percentile is bright enough to be a white reference (a studio background, a white wall).
+void white_balance(cv::Mat& bgr) {
+  int hist[3][256] = {};
+  const int step = std::max(1, static_cast<int>(bgr.total() / 4096));
+  int counted = 0;
+  for (int y = 0; y < bgr.rows; ++y) {
+    const cv::Vec3b* p = bgr.ptr<cv::Vec3b>(y);
+    for (int x = (y * 7) % step; x < bgr.cols; x += step, ++counted)
+      for (int c = 0; c < 3; ++c) ++hist[c][p[x][c]];
+  }
+  float gain[3];
+  bool change = false;
+  for (int c = 0; c < 3; ++c) {
+    int need = counted / 100, v = 255;
+    for (int acc = 0; v > 0 && (acc += hist[c][v]) <= need; --v) {
+    }
+    gain[c] = v >= 160 && v < 252 ? 255.0f / v : 1.0f;
+    change |= gain[c] != 1.0f;
+  }
+  if (!change) return;
+  cv::Mat out(bgr.size(), CV_8UC3);
+  cv::transform(bgr, out, cv::Matx33f(gain[0], 0, 0, 0, gain[1], 0, 0, 0, gain[2]));
+  bgr = out;
+}
+
+cv::Mat prepare_crop(const cv::Mat& image, const cv::Mat& mask, int side, int bg_fill, bool balance) {
   cv::Mat alpha;
   cv::Mat bgr = to_bgr_over_white(image, mask.empty() ? &alpha : nullptr);
   if (mask.empty()) {
+    if (balance) white_balance(bgr);
+    if (bg_fill > 0 && light_border_fraction(bgr) < 0.9) {
+      if (suppress_border_background(bgr, bg_fill)) bgr = bgr(content_box(bgr));
+    }
     // An alpha channel acts as the mask when no explicit mask is given; compositing already made
     // the outside white, so trimming the light border finds the same box.
     return pad_square_resize(bgr(content_box(bgr)), side);

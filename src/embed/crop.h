@@ -14,7 +14,7 @@ inline constexpr int kLightLevel = 232;
 // then pad to a square with white (content centred) and resize.
 // Throws Error(kInvalidArgument) for an unsupported type or a mask of the wrong type/size,
 // Error(kBadInput) for an empty image or a mask that selects nothing.
-cv::Mat prepare_crop(const cv::Mat& image, const cv::Mat& mask, int side);
+cv::Mat prepare_crop(const cv::Mat& image, const cv::Mat& mask, int side, int bg_fill = 0, bool balance = false);
 
 // The bounding box of non-light content in a BGR image (the whole image when there is none).
 cv::Rect content_box(const cv::Mat& bgr);

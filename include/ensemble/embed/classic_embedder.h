@@ -2,12 +2,12 @@
 // projected to 512 dimensions.
 //
 // Raw descriptor (docs/EMBEDDINGS.md has the measurements behind every choice), computed on the
-// prepared square crop (embedder.h) scaled to 64×64:
-//   colour   soft Lab joint histograms (4 L × 6 a × 6 b) over the whole crop and a 2×2 grid
-//   shape    HOG: 8×8-pixel cells, 9 unsigned orientations, 2×2-cell blocks, L2-Hys
-//   texture  uniform LBP (8 neighbours, radius 1) histograms over the whole crop and a 2×2 grid,
-//            computed at 96×96
-//   layout   a 16×16 grey thumbnail
+// prepared square crop (embedder.h) at 64×64:
+//   colour        soft Lab joint histograms (4 L × 6 a × 6 b) over the whole crop and a 2×2 grid, 32×32
+//   shape         HOG: 8×8-pixel cells, 9 unsigned orientations, 2×2-cell blocks, L2-Hys, at 48×48
+//   coarse shape  the same HOG at 32×32
+//   texture       uniform LBP (8 neighbours, radius 1) histograms, whole crop + 2×2 grid, at 64×64
+//   layout        a 16×16 grey thumbnail
 // Each block is power-normalised (signed square root), L2-normalised and weighted, then the
 // blocks are concatenated (raw_dim() values) and projected:
 //   - with a fitted Projection (PCA + whitening on the catalog's own descriptors): the default at

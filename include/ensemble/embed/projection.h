@@ -67,7 +67,7 @@ struct FitOptions {
   double whiten_alpha = 0.5;
   // Regulariser added to every eigenvalue, as a fraction of the mean of the kept eigenvalues;
   // stops near-zero directions (few samples, constant features) from being blown up.
-  double eps_rel = 0.1;
+  double eps_rel = 0.5;
 };
 
 // Streams raw descriptors in, keeps only the mean and the covariance (in_dim² doubles), so a

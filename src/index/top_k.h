@@ -1,0 +1,58 @@
+// Partial top-k selection: a bounded min-heap of (score, id), best = higher score, then lower id.
+#pragma once
+
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "ensemble/index/vector_index.h"
+
+namespace ensemble::index::detail {
+
+struct Hit {
+  float score;
+  Id id;
+};
+
+// a ranks before b.
+inline bool better(const Hit& a, const Hit& b) { return a.score > b.score || (a.score == b.score && a.id < b.id); }
+
+class TopK {
+ public:
+  explicit TopK(int k) : k_(k) { heap_.reserve(k); }
+
+  // Score below which nothing can enter (when full); -inf while not full.
+  float threshold() const { return full() ? heap_.front().score : -std::numeric_limits<float>::infinity(); }
+  bool full() const { return static_cast<int>(heap_.size()) == k_; }
+
+  void push(float score, Id id) {
+    Hit h{score, id};
+    // The heap's front is the worst kept hit (a max-heap under "better").
+    if (!full()) {
+      heap_.push_back(h);
+      std::push_heap(heap_.begin(), heap_.end(), better);
+    } else if (better(h, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), better);
+      heap_.back() = h;
+      std::push_heap(heap_.begin(), heap_.end(), better);
+    }
+  }
+
+  // Writes the kept hits best-first into ids/scores (k slots), padding with -1 / -inf.
+  void emit(Id* ids, float* scores) {
+    std::sort(heap_.begin(), heap_.end(), better);
+    for (int j = 0; j < k_; ++j) {
+      bool have = j < static_cast<int>(heap_.size());
+      ids[j] = have ? heap_[j].id : -1;
+      scores[j] = have ? heap_[j].score : -std::numeric_limits<float>::infinity();
+    }
+  }
+
+  void clear() { heap_.clear(); }
+
+ private:
+  int k_;
+  std::vector<Hit> heap_;
+};
+
+}  // namespace ensemble::index::detail
