@@ -2,7 +2,7 @@
 // their embeddings, plus each region's category (a similarity-weighted vote of its matches).
 //
 // The whole bipartite match is recomputed when its inputs change (any product or region vector, or
-// the match settings): one blocked sgemm pass does both directions, which takes seconds at the
+// the match settings): one blocked sgemm pass (index::cross_search) does both directions, which takes seconds at the
 // reference scale, and a full recompute keeps the two directions consistent. When nothing changed
 // the stage is skipped.
 #include <algorithm>
@@ -16,7 +16,7 @@
 #include "ensemble/search/product_index.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/sha256.h"
-#include "pipeline/match_kernel.h"
+#include "ensemble/index/cross_search.h"
 #include "pipeline/stage_util.h"
 #include "pipeline/stages.h"
 
@@ -114,10 +114,29 @@ class MatchStage : public Stage {
     const auto t0 = std::chrono::steady_clock::now();
     // A region's category vote needs more candidates than k when category_consistent filters them.
     const int k_search = consistent ? std::max(k_rp * 4, k_rp) : k_rp;
-    const MatchLists lists = match_both_ways(
-        regions.values.data(), static_cast<std::int64_t>(regions.ids.size()), products.values.data(),
-        static_cast<std::int64_t>(products.ids.size()), std::max(products.dim, regions.dim),
-        k_search, k_pr, min_sim, worker_threads(ctx.config));
+    // Index ids are positions in the two vector sets.
+    std::vector<index::Id> region_pos(regions.ids.size()), product_pos(products.ids.size());
+    for (size_t i = 0; i < region_pos.size(); ++i) region_pos[i] = static_cast<index::Id>(i);
+    for (size_t i = 0; i < product_pos.size(); ++i) product_pos[i] = static_cast<index::Id>(i);
+    index::CrossOptions co;
+    co.k_ab = k_search;
+    co.k_ba = k_pr;
+    co.min_score = min_sim;
+    co.threads = worker_threads(ctx.config);
+    index::CrossResults lists;
+    if (!regions.ids.empty() && !products.ids.empty()) {
+      lists = index::cross_search(region_pos, regions.values, product_pos, products.values,
+                                  std::max(products.dim, regions.dim), co);
+    }
+    // Row q of a SearchResults as (position, score) pairs, best first.
+    auto hits_of = [](const index::SearchResults& r, size_t q) {
+      std::vector<std::pair<index::Id, float>> out;
+      if (r.n == 0) return out;
+      for (int j = 0; j < r.count(static_cast<std::int64_t>(q)); ++j) {
+        out.emplace_back(r.id(static_cast<std::int64_t>(q), j), r.score(static_cast<std::int64_t>(q), j));
+      }
+      return out;
+    };
     const double kernel_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     store::Transaction tx(db);
@@ -130,13 +149,13 @@ class MatchStage : public Stage {
     std::int64_t written = 0, categorised = 0;
     double top1_sum = 0;
     for (size_t r = 0; r < regions.ids.size(); ++r) {
-      const auto& hits = lists.a_to_b[r];
+      const auto hits = hits_of(lists.a_to_b, r);
       // Similarity-weighted vote over the top k_rp hits.
       std::map<std::string, double> votes;
       double total = 0;
       for (size_t i = 0; i < hits.size() && static_cast<int>(i) < k_rp; ++i) {
-        const double w = std::max(0.0f, hits[i].score);
-        votes[category[products.ids[static_cast<size_t>(hits[i].index)]]] += w;
+        const double w = std::max(0.0f, hits[i].second);
+        votes[category[products.ids[static_cast<size_t>(hits[i].first)]]] += w;
         total += w;
       }
       std::string winner;
@@ -154,22 +173,23 @@ class MatchStage : public Stage {
         ++categorised;
       }
       int rank = 0;
-      for (const Hit& h : hits) {
+      for (const auto& [pos, score] : hits) {
         if (rank >= k_rp) break;
-        const std::string& pid = products.ids[static_cast<size_t>(h.index)];
+        const std::string& pid = products.ids[static_cast<size_t>(pos)];
         if (consistent && category[pid] != winner) continue;
         ins.bind(1, "region_to_product").bind(2, region_id).bind(3, pid).bind(4, ++rank)
-            .bind(5, static_cast<double>(h.score)).bind(6, ctx.run_id);
+            .bind(5, static_cast<double>(score)).bind(6, ctx.run_id);
         ins.run();
         ++written;
-        if (rank == 1) top1_sum += h.score;
+        if (rank == 1) top1_sum += score;
       }
     }
     for (size_t p = 0; p < products.ids.size(); ++p) {
       int rank = 0;
-      for (const Hit& h : lists.b_to_a[p]) {
-        ins.bind(1, "product_to_region").bind(2, static_cast<std::int64_t>(std::stoll(regions.ids[static_cast<size_t>(h.index)])))
-            .bind(3, products.ids[p]).bind(4, ++rank).bind(5, static_cast<double>(h.score))
+      for (const auto& [pos, score] : hits_of(lists.b_to_a, p)) {
+        ins.bind(1, "product_to_region")
+            .bind(2, static_cast<std::int64_t>(std::stoll(regions.ids[static_cast<size_t>(pos)])))
+            .bind(3, products.ids[p]).bind(4, ++rank).bind(5, static_cast<double>(score))
             .bind(6, ctx.run_id);
         ins.run();
         ++written;
