@@ -159,7 +159,7 @@ TEST_F(CliEndToEnd, FullPipelineThenQueries) {
   EXPECT_EQ(more["results"].size(), 4u);
   EXPECT_EQ(json_of(ensemble(dir(), "--db f.db search --text dress --k 2 --json"))["results"].size(), 2u);
   EXPECT_EQ(ensemble(dir(), "--db f.db search --product nope").code, 2);
-  EXPECT_EQ(ensemble(dir(), "--db f.db search --product " + first + " --k 0").code, 1);
+  EXPECT_EQ(ensemble(dir(), "--db f.db search --product " + first + " --k 0").code, 2);
   // The reverse direction and the overlay.
   const auto where = json_of(ensemble(dir(), "--db f.db lookbooks-for --product " + first + " --json"));
   EXPECT_FALSE(where["lookbooks"].empty());

@@ -68,7 +68,8 @@ SearchHit hit_for_rowid(store::Store& store, index::Id rowid, float score) {
 
 void check_k(int k) {
   if (k < 1 || k > 1000) {
-    throw Error(ErrorCode::kInvalidArgument, "k must be between 1 and 1000, not " + std::to_string(k));
+    // Bad input (exit code 2), like an unknown product id: the query cannot be answered as asked.
+    throw Error(ErrorCode::kBadInput, "k must be between 1 and 1000, not " + std::to_string(k));
   }
 }
 

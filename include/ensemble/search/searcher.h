@@ -64,7 +64,7 @@ class Searcher {
 // {"results":[{"product","score","title","category","image"}]}
 nlohmann::json to_json(const std::vector<SearchHit>& hits);
 
-// Checks a k from user input: Error(kInvalidArgument) outside 1..1000.
+// Checks a k from user input: Error(kBadInput) outside 1..1000.
 void check_k(int k);
 
 }  // namespace ensemble::search
