@@ -182,53 +182,130 @@ std::size_t filter_by_box_nms(std::vector<MaskCandidate>& c, float iou_thresh) {
   return c.size();
 }
 
-cv::Mat remove_small_regions(const cv::Mat& mask, std::int64_t area_thresh, SmallRegionMode mode,
-                             bool* changed) {
-  assert(mask.type() == CV_8UC1);
-  const bool holes = mode == SmallRegionMode::kHoles;
+namespace {
+
+// SAM's remove_small_regions on a whole mask (the reference computation).
+cv::Mat remove_small_regions_full(const cv::Mat& mask, std::int64_t area_thresh, bool holes, bool* changed) {
   cv::Mat working = holes ? (mask == 0) : (mask != 0);
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(working, labels, stats, centroids, 8, CV_32S);
-  std::vector<char> small(n, 0);
+  std::vector<char> small(static_cast<std::size_t>(n), 0);
   bool any_small = false;
   for (int i = 1; i < n; ++i) {
     if (stats.at<int>(i, cv::CC_STAT_AREA) < area_thresh) {
-      small[i] = 1;
+      small[static_cast<std::size_t>(i)] = 1;
       any_small = true;
     }
   }
   if (!any_small) {
-    if (changed) *changed = false;
-    cv::Mat out;
-    cv::compare(mask, 0, out, cv::CMP_NE);
-    return out;
+    *changed = false;
+    return mask != 0;
   }
   // Labels whose pixels end up inside the mask.
-  std::vector<char> inside(n, 0);
+  std::vector<char> inside(static_cast<std::size_t>(n), 0);
   if (holes) {
     inside[0] = 1;  // label 0 of ~mask is the mask itself
-    for (int i = 1; i < n; ++i) inside[i] = small[i];
+    for (int i = 1; i < n; ++i) inside[static_cast<std::size_t>(i)] = small[static_cast<std::size_t>(i)];
   } else {
     bool any = false;
     for (int i = 1; i < n; ++i) {
-      inside[i] = !small[i];
-      any = any || inside[i];
+      inside[static_cast<std::size_t>(i)] = !small[static_cast<std::size_t>(i)];
+      any = any || inside[static_cast<std::size_t>(i)];
     }
-    if (!any) {
+    if (!any && n > 1) {
       int best = 1;
       for (int i = 2; i < n; ++i) {
         if (stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
       }
-      inside[best] = 1;
+      inside[static_cast<std::size_t>(best)] = 1;
     }
   }
   cv::Mat out(mask.size(), CV_8UC1);
   for (int y = 0; y < mask.rows; ++y) {
     const int* l = labels.ptr<int>(y);
     uchar* o = out.ptr<uchar>(y);
-    for (int x = 0; x < mask.cols; ++x) o[x] = inside[l[x]] ? 255 : 0;
+    for (int x = 0; x < mask.cols; ++x) o[x] = inside[static_cast<std::size_t>(l[x])] ? 255 : 0;
   }
-  if (changed) *changed = true;
+  *changed = true;
+  return out;
+}
+
+}  // namespace
+
+cv::Mat remove_small_regions(const cv::Mat& mask, std::int64_t area_thresh, SmallRegionMode mode,
+                             bool* changed) {
+  assert(mask.type() == CV_8UC1);
+  bool dummy = false;
+  if (!changed) changed = &dummy;
+  const bool holes = mode == SmallRegionMode::kHoles;
+  const cv::Rect box = mask_box(mask);
+  if (area_thresh <= 0 && !box.empty()) {
+    *changed = false;  // no component is smaller than nothing
+    return mask != 0;
+  }
+  // The same result from the mask's box plus a one-pixel ring (where the image allows): every
+  // foreground component lies inside the box, and a background component that does not reach the
+  // ring cannot leave the box. Components reaching the ring are the outside; if one of them might be
+  // small, the whole-image computation decides.
+  const cv::Rect roi = cv::Rect(box.x - 1, box.y - 1, box.width + 2, box.height + 2) & cv::Rect(0, 0, mask.cols, mask.rows);
+  if (box.empty() || roi.area() * 2 > mask.cols * mask.rows) {
+    return remove_small_regions_full(mask, area_thresh, holes, changed);
+  }
+  const cv::Mat sub = mask(roi);
+  cv::Mat working = holes ? (sub == 0) : (sub != 0);
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(working, labels, stats, centroids, 8, CV_32S);
+  std::vector<char> outer(static_cast<std::size_t>(n), 0);
+  if (holes) {
+    const cv::Rect inner = box - roi.tl();
+    for (int y = 0; y < roi.height; ++y) {
+      const int* l = labels.ptr<int>(y);
+      for (int x = 0; x < roi.width; ++x) {
+        if (!inner.contains(cv::Point(x, y))) outer[static_cast<std::size_t>(l[x])] = 1;
+      }
+    }
+  }
+  std::vector<char> small(static_cast<std::size_t>(n), 0);
+  bool any_small = false;
+  for (int i = 1; i < n; ++i) {
+    const bool is_small = stats.at<int>(i, cv::CC_STAT_AREA) < area_thresh;
+    if (outer[static_cast<std::size_t>(i)]) {
+      if (is_small) return remove_small_regions_full(mask, area_thresh, holes, changed);
+      continue;
+    }
+    small[static_cast<std::size_t>(i)] = is_small;
+    any_small = any_small || is_small;
+  }
+  cv::Mat out = mask != 0;
+  if (!any_small) {
+    *changed = false;
+    return out;
+  }
+  std::vector<char> inside(static_cast<std::size_t>(n), 0);
+  if (holes) {
+    inside[0] = 1;
+    for (int i = 1; i < n; ++i) inside[static_cast<std::size_t>(i)] = outer[static_cast<std::size_t>(i)] ? 0 : small[static_cast<std::size_t>(i)];
+  } else {
+    bool any = false;
+    for (int i = 1; i < n; ++i) {
+      inside[static_cast<std::size_t>(i)] = !small[static_cast<std::size_t>(i)];
+      any = any || inside[static_cast<std::size_t>(i)];
+    }
+    if (!any && n > 1) {
+      int best = 1;
+      for (int i = 2; i < n; ++i) {
+        if (stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
+      }
+      inside[static_cast<std::size_t>(best)] = 1;
+    }
+  }
+  cv::Mat out_roi = out(roi);
+  for (int y = 0; y < roi.height; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* o = out_roi.ptr<uchar>(y);
+    for (int x = 0; x < roi.width; ++x) o[x] = inside[static_cast<std::size_t>(l[x])] ? 255 : 0;
+  }
+  *changed = true;
   return out;
 }
 

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <random>
+
 namespace ensemble::segment {
 namespace {
 
@@ -210,6 +213,74 @@ TEST(SmallRegions, PostprocessPrefersUnchangedTwinAndUpdatesRepaired) {
   EXPECT_EQ(c[1].box, cv::Rect(25, 25, 10, 10));
   // Zero areas disable it.
   EXPECT_EQ(postprocess_small_regions(c, 0, 0, 0.7f), 2u);
+}
+
+}  // namespace
+}  // namespace ensemble::segment
+
+namespace ensemble::segment {
+namespace {
+
+// SAM's remove_small_regions written plainly on the whole mask, to check the box-limited one.
+cv::Mat reference_remove(const cv::Mat& mask, std::int64_t thresh, bool holes, bool* changed) {
+  cv::Mat working = holes ? (mask == 0) : (mask != 0);
+  cv::Mat labels, stats, centroids;
+  const int n = cv::connectedComponentsWithStats(working, labels, stats, centroids, 8, CV_32S);
+  std::vector<int> small;
+  for (int i = 1; i < n; ++i) {
+    if (stats.at<int>(i, cv::CC_STAT_AREA) < thresh) small.push_back(i);
+  }
+  if (small.empty()) {
+    *changed = false;
+    return mask != 0;
+  }
+  std::vector<int> fill{0};
+  fill.insert(fill.end(), small.begin(), small.end());
+  if (!holes) {
+    std::vector<int> keep;
+    for (int i = 0; i < n; ++i) {
+      if (std::find(fill.begin(), fill.end(), i) == fill.end()) keep.push_back(i);
+    }
+    if (keep.empty()) {
+      int best = 1;
+      for (int i = 2; i < n; ++i) {
+        if (stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
+      }
+      keep = {best};
+    }
+    fill = keep;
+  }
+  cv::Mat out = cv::Mat::zeros(mask.size(), CV_8UC1);
+  for (int y = 0; y < mask.rows; ++y) {
+    for (int x = 0; x < mask.cols; ++x) {
+      if (std::find(fill.begin(), fill.end(), labels.at<int>(y, x)) != fill.end()) out.at<uchar>(y, x) = 255;
+    }
+  }
+  *changed = true;
+  return out;
+}
+
+TEST(SmallRegions, BoxLimitedComputationEqualsSamsOnRandomMasks) {
+  std::mt19937 rng(11);
+  for (int t = 0; t < 300; ++t) {
+    const cv::Size s(20 + static_cast<int>(rng() % 40), 20 + static_cast<int>(rng() % 40));
+    cv::Mat m = cv::Mat::zeros(s, CV_8UC1);
+    const int blobs = 1 + static_cast<int>(rng() % 5);
+    for (int b = 0; b < blobs; ++b) {
+      const cv::Rect r(static_cast<int>(rng() % s.width), static_cast<int>(rng() % s.height),
+                       1 + static_cast<int>(rng() % 20), 1 + static_cast<int>(rng() % 20));
+      m(r & cv::Rect(0, 0, s.width, s.height)).setTo(rng() % 4 == 0 ? 0 : 255);
+    }
+    for (int k = 0; k < 8; ++k) m.at<uchar>(static_cast<int>(rng() % s.height), static_cast<int>(rng() % s.width)) ^= 255;
+    const std::int64_t thresh = 1 + static_cast<std::int64_t>(rng() % 30);
+    for (bool holes : {true, false}) {
+      bool c1 = false, c2 = false;
+      const cv::Mat fast = remove_small_regions(m, thresh, holes ? SmallRegionMode::kHoles : SmallRegionMode::kIslands, &c1);
+      const cv::Mat ref = reference_remove(m, thresh, holes, &c2);
+      ASSERT_EQ(c1, c2) << "trial " << t << " holes " << holes;
+      ASSERT_EQ(cv::countNonZero(fast != ref), 0) << "trial " << t << " holes " << holes;
+    }
+  }
 }
 
 }  // namespace

@@ -58,10 +58,12 @@ cv::Mat render_overlay(const cv::Mat& image, const SegmentationResult& result,
   for (int i : order) {
     const Region& r = result.regions[i];
     if (!r.kept) continue;
-    cv::Mat colour(canvas.size(), CV_8UC3, region_colour(i));
+    if (r.bbox.empty()) continue;
+    cv::Mat roi = canvas(r.bbox);
+    const cv::Mat colour(roi.size(), CV_8UC3, region_colour(i));
     cv::Mat blended;
-    cv::addWeighted(canvas, 1.0 - options.alpha, colour, options.alpha, 0, blended);
-    blended.copyTo(canvas, r.mask);
+    cv::addWeighted(roi, 1.0 - options.alpha, colour, options.alpha, 0, blended);
+    blended.copyTo(roi, r.mask(r.bbox));
   }
   for (int i : order) {
     const Region& r = result.regions[i];

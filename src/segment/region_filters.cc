@@ -57,30 +57,32 @@ FrameColourModel frame_colour_model(const cv::Mat& bgr) {
     }
   }
   if (total > 0) m.hist /= total;
+  m.band_pixels = total;
   return m;
 }
 
 double frame_colour_match(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame) {
   assert(bgr.size() == mask.size());
+  const cv::Rect box = mask_box(mask);
+  if (box.empty()) return 0.0;
   const int nb = kBins * kBins * kBins;
   std::vector<double> region(nb, 0.0), band_inside(nb, 0.0);
-  double region_total = 0, band_total = 0, band_inside_total = 0;
-  for (int y = 0; y < bgr.rows; ++y) {
+  double region_total = 0, band_inside_total = 0;
+  for (int y = box.y; y < box.y + box.height; ++y) {
     const auto* row = bgr.ptr<cv::Vec3b>(y);
     const uchar* m = mask.ptr<uchar>(y);
-    for (int x = 0; x < bgr.cols; ++x) {
-      const bool band = in_band(x, y, bgr.size(), frame.band);
-      band_total += band;
+    for (int x = box.x; x < box.x + box.width; ++x) {
       if (!m[x]) continue;
       const int b = colour_bin(row[x]);
       region[b] += 1;
       region_total += 1;
-      if (band) {
+      if (in_band(x, y, bgr.size(), frame.band)) {
         band_inside[b] += 1;
         band_inside_total += 1;
       }
     }
   }
+  const double band_total = frame.band_pixels;
   const double rest_total = band_total - band_inside_total;
   if (region_total == 0 || rest_total <= 0) return 0.0;
   // The frame's colours outside this region: a garment's own colours in the frame do not count.
@@ -137,7 +139,9 @@ double mask_thickness(const cv::Mat& mask) {
   cv::distanceTransform(padded != 0, dist, cv::DIST_L2, cv::DIST_MASK_PRECISE);
   double max_dist = 0;
   cv::minMaxLoc(dist, nullptr, &max_dist);
-  return 2.0 * max_dist;
+  // A w-pixel-wide stripe has its centre w/2 (even w) or (w+1)/2 (odd w) from the nearest outside
+  // pixel; 2d - 1 gives w - 1 or w.
+  return std::max(1.0, 2.0 * max_dist - 1.0);
 }
 
 std::vector<bool> contained_duplicates(const std::vector<MaskCandidate>& c, double contain_thresh,

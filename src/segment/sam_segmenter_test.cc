@@ -144,7 +144,7 @@ TEST(SamSegmenter, GridBatchingScoringNmsAndPostprocessing) {
   EXPECT_EQ(cells, 8);
 }
 
-TEST(SamSegmenter, HolesAreFilledWhenTheMaskSurvivesNms) {
+TEST(SamSegmenter, StabilityFilterOffStillScores) {
   Calls calls;
   SegmenterConfig cfg = sam_only_config();
   cfg.pred_iou_thresh = 0.96f;  // only the shifted (0.97) and soft (0.99) masks pass...
@@ -157,11 +157,14 @@ TEST(SamSegmenter, HolesAreFilledWhenTheMaskSurvivesNms) {
   EXPECT_EQ(r.stats.kept_after("stability"), 16);
   // Soft masks binarize to their whole cell (0.5 > 0); stability is still reported.
   for (const auto& reg : r.regions) {
-    if (static_cast<int>(reg.point.x) / 16 % 2 == 1) EXPECT_NEAR(reg.stability, 48.f / 192.f, 1e-6);
+    if (static_cast<int>(reg.point.x) / 16 % 2 == 1) {
+      EXPECT_NEAR(reg.stability, 48.f / 192.f, 1e-6);
+      EXPECT_EQ(reg.area, 192);
+    }
   }
 }
 
-TEST(SamSegmenter, PostprocessingFillsTheHole) {
+TEST(SamSegmenter, NmsThresholdOneKeepsOverlaps) {
   Calls calls;
   SegmenterConfig cfg = sam_only_config();
   cfg.pred_iou_thresh = 0.9f;

@@ -14,6 +14,9 @@ namespace {
 
 Region to_region(MaskCandidate&& m, cv::Size image_size) {
   Region r;
+  const double sx = static_cast<double>(image_size.width) / m.mask.cols;
+  const double sy = static_cast<double>(image_size.height) / m.mask.rows;
+  r.point = cv::Point2f(static_cast<float>(m.point.x * sx), static_cast<float>(m.point.y * sy));
   if (m.mask.size() == image_size) {
     r.mask = std::move(m.mask);
   } else {
@@ -26,9 +29,6 @@ Region to_region(MaskCandidate&& m, cv::Size image_size) {
   r.area = cv::countNonZero(r.mask);
   r.predicted_iou = m.predicted_iou;
   r.stability = m.stability;
-  const double sx = static_cast<double>(image_size.width) / m.mask.cols;
-  const double sy = static_cast<double>(image_size.height) / m.mask.rows;
-  r.point = cv::Point2f(static_cast<float>(m.point.x * sx), static_cast<float>(m.point.y * sy));
   return r;
 }
 
@@ -81,8 +81,11 @@ SegmentationResult finish_segmentation(std::vector<MaskCandidate> c, const cv::M
                    [](const MaskCandidate& a, const MaskCandidate& b) { return a.area > b.area; });
   std::vector<cv::Mat> work_masks;
   for (const auto& m : c) work_masks.push_back(m.mask);
-  const ContextAssignment ctx = assign_outfit_contexts(work_masks, config.max_contexts,
-                                                       config.context_gap_frac);
+  ContextOptions context_options;
+  context_options.max_contexts = config.max_contexts;
+  context_options.min_share = config.context_min_share;
+  context_options.min_separation = config.context_min_separation;
+  const ContextAssignment ctx = assign_outfit_contexts(work_masks, context_options);
   for (std::size_t i = 0; i < c.size(); ++i) {
     Region r = to_region(std::move(c[i]), image_size);
     r.context = ctx.context[i];

@@ -39,7 +39,8 @@ void visit_fields(Config& c, Visitor&& v) {
   v("containment_area_ratio", c.containment_area_ratio);
   v("max_regions", c.max_regions);
   v("max_contexts", c.max_contexts);
-  v("context_gap_frac", c.context_gap_frac);
+  v("context_min_share", c.context_min_share);
+  v("context_min_separation", c.context_min_separation);
   v("classic_work_size", c.classic_work_size);
   v("keep_dropped", c.keep_dropped);
 }
@@ -74,7 +75,8 @@ void SegmenterConfig::validate() const {
   check_range("containment_area_ratio", containment_area_ratio, 0, 1.01);
   check_range("max_regions", max_regions, 1, 10000);
   check_range("max_contexts", max_contexts, 1, 64);
-  check_range("context_gap_frac", context_gap_frac, 0, 1);
+  check_range("context_min_share", context_min_share, 0, 0.5);
+  check_range("context_min_separation", context_min_separation, 0, 1);
   check_range("classic_work_size", classic_work_size, 64, 2048);
 }
 

@@ -22,6 +22,7 @@ double frame_coverage(const cv::Mat& mask);
 struct FrameColourModel {
   cv::Mat hist;          // normalised 3-D histogram of the frame band (CV_32F, sums to 1)
   int band = 0;          // band width in pixels
+  double band_pixels = 0;  // pixels in the band
 };
 // Histogram of a band of width max(2, 3% of the shorter side) around the border of a BGR image.
 FrameColourModel frame_colour_model(const cv::Mat& bgr);

@@ -31,7 +31,7 @@ struct Region {
   float predicted_iou = 0.f;    // the model's confidence that the mask is an object, in [0, 1]
   float stability = 0.f;        // stability score in [0, 1] (see mask_filters.h)
   cv::Point2f point;            // the grid prompt that produced it, image pixels
-  int context = 0;              // outfit context id within the image, 0-based, dense
+  int context = 0;              // outfit context id within the image, 0-based, dense; -1 if dropped
   bool kept = true;             // false only for regions returned because config.keep_dropped
   std::string drop_reason;      // which quality filter dropped it ("background", "skin", ...)
 
@@ -45,7 +45,8 @@ struct FilterStats {
     std::string name;           // "pred_iou", "stability", "area", "nms", ... (docs/SEGMENTATION.md)
     std::int64_t kept = 0;
   };
-  std::int64_t candidates = 0;  // masks proposed: 3 per grid point
+  std::int64_t candidates = 0;  // masks proposed: 3 per grid point (classic: per grid point and
+                                // hierarchy, plus its extra prompts)
   std::vector<Step> steps;
 
   // Adds n to the step called name, appending it when new (batches accumulate).

@@ -52,8 +52,8 @@ struct SegmenterConfig {
   // Default 0.75. 1.01 disables.
   double background_colour_match = 0.75;
   // Skin/face: a region whose pixels are skin-coloured (YCrCb rule) for >= this share is dropped.
-  // Default 0.6. 1.01 disables.
-  double skin_max_frac = 0.6;
+  // Default 0.9 (garments in beige, camel or rust pass the rule too, so only near-pure skin goes). 1.01 disables.
+  double skin_max_frac = 0.9;
   // Too thin: a region whose thickness (twice its largest inscribed radius) is < this fraction of the
   // image's shorter side is dropped (seams, straps, edges). Default 0.012. 0 disables.
   double min_thickness_frac = 0.012;
@@ -67,9 +67,10 @@ struct SegmenterConfig {
   // --- Outfit contexts ----------------------------------------------------------------------------
   // At most this many outfit contexts per image. Default 4. 1 puts every region in context 0.
   int max_contexts = 4;
-  // Two groups of regions are separate outfits when the empty gap between their column extents is
-  // >= this fraction of the image width. Default 0.02.
-  double context_gap_frac = 0.02;
+  // A split into two outfits must leave each side this share of the regions' weight. Default 0.2.
+  double context_min_share = 0.2;
+  // ...and put their axes this fraction of the image width apart. Default 0.35.
+  double context_min_separation = 0.35;
 
   // --- The classical segmenter -------------------------------------------------------------------
   // The classical segmenter works on a copy whose longer side is at most this many pixels and scales

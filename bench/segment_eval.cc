@@ -1,0 +1,442 @@
+// eval_segment: the segmentation figures of issue 3, printed next to their targets.
+//
+//   eval_segment [--sample DIR] [--cc0 DIR] [--spec classic] [--config JSON] [--limit N]
+//                [--cc0-limit N] [--timing N] [--overlays DIR] [--judge DIR] [--judge-n 30]
+//
+// --sample DIR  built-in sample data (ground_truth.json + lookbooks/, `ensemble sample`):
+//               coverage: share of ground-truth items whose visible mask is matched by a kept region
+//               with mask IoU >= 0.5 (target >= 95%); kept regions per image (target median 4..70);
+//               outfit contexts on two-outfit lookbooks: same-outfit item pairs in one context
+//               (target >= 95%) and cross-outfit pairs merged (target <= 10%), over items that are
+//               matched by a region (IoU >= 0.5).
+// --cc0 DIR     ../shared/data/clothing-cc0: share of photos whose largest kept region is not
+//               background by a geometric proxy (touches <= 25% of the frame, >= 4% of the image);
+//               the real figure is judged by eye on --judge-n photos written to --judge DIR
+//               (judge.png: the largest kept region of each, numbered).
+// --timing N    seconds per image on one core (cv::setNumThreads(1)) for N lookbooks and N cc0
+//               photos scaled to 1024 px on the longer side (target <= 1 s median and p95).
+// --overlays D  writes an overlay PNG per sample lookbook (kept and dropped regions) to D.
+// Missing directories are skipped with a note.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "ensemble/segment/overlay.h"
+#include "ensemble/segment/region_filters.h"
+#include "ensemble/segment/segmenter.h"
+#include "ensemble/util/error.h"
+
+namespace fs = std::filesystem;
+using namespace ensemble::segment;
+
+namespace {
+
+struct Args {
+  fs::path sample, cc0, overlays, judge;
+  std::string spec = "classic";
+  std::string config = "{}";
+  int limit = 1000000, cc0_limit = 1000000, timing = 0, judge_n = 30;
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string k = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "missing value for " << k << "\n";
+        std::exit(1);
+      }
+      return argv[++i];
+    };
+    if (k == "--sample") a.sample = val();
+    else if (k == "--cc0") a.cc0 = val();
+    else if (k == "--spec") a.spec = val();
+    else if (k == "--config") a.config = val();
+    else if (k == "--limit") a.limit = std::stoi(val());
+    else if (k == "--cc0-limit") a.cc0_limit = std::stoi(val());
+    else if (k == "--timing") a.timing = std::stoi(val());
+    else if (k == "--overlays") a.overlays = val();
+    else if (k == "--judge") a.judge = val();
+    else if (k == "--judge-n") a.judge_n = std::stoi(val());
+    else {
+      std::cerr << "unknown argument " << k << " (see the top of bench/segment_eval.cc)\n";
+      std::exit(1);
+    }
+  }
+  return a;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * (static_cast<double>(v.size()) - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(pos));
+  const auto hi = std::min(v.size() - 1, lo + 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+// IoU of a region with a ground-truth mask, counting only inside the boxes' union.
+double region_iou(const Region& r, const cv::Mat& gt, const cv::Rect& gt_box, std::int64_t gt_area) {
+  const cv::Rect overlap = r.bbox & gt_box;
+  if (overlap.empty()) return 0;
+  const std::int64_t inter = cv::countNonZero(r.mask(overlap) & gt(overlap));
+  const std::int64_t uni = r.area + gt_area - inter;
+  return uni > 0 ? static_cast<double>(inter) / static_cast<double>(uni) : 0;
+}
+
+const char* verdict(bool ok) { return ok ? "MET" : "NOT MET"; }
+
+struct Item {
+  int outfit;
+  std::string slot;
+  double visible;
+  cv::Mat mask;
+  cv::Rect box;
+  std::int64_t area;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+cv::Mat to_long_side(const cv::Mat& img, int side) {
+  const double s = static_cast<double>(side) / std::max(img.cols, img.rows);
+  cv::Mat out;
+  cv::resize(img, out, cv::Size(), s, s, s < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  return out;
+}
+
+void eval_sample(const Args& args, const Segmenter& seg, std::vector<fs::path>* timing_images) {
+  const fs::path gt_path = args.sample / "ground_truth.json";
+  if (!fs::exists(gt_path)) {
+    std::cout << "sample: " << gt_path << " not found, skipped\n";
+    return;
+  }
+  std::ifstream in(gt_path);
+  const nlohmann::json gt = nlohmann::json::parse(in);
+  if (!args.overlays.empty()) fs::create_directories(args.overlays);
+
+  int items_total = 0, items_covered = 0, vis_total = 0, vis_covered = 0;
+  std::map<std::string, std::pair<int, int>> by_slot;  // covered, total
+  std::vector<double> regions_per_image, seconds;
+  std::int64_t same_pairs = 0, same_together = 0, cross_pairs = 0, cross_merged = 0;
+  std::int64_t pairs_unmatched = 0, single_pairs = 0, single_together = 0;
+  int multi_images = 0, images = 0, no_region_images = 0;
+  std::int64_t kept_total = 0, off_items = 0;
+  std::vector<double> iou_of_covered;
+  std::map<std::string, std::int64_t> step_totals;
+  std::vector<std::string> step_order;
+  std::vector<double> context_counts_multi, context_counts_single;
+
+  for (const auto& lb : gt["lookbooks"]) {
+    if (images >= args.limit) break;
+    const fs::path image_path = args.sample / lb["image"].get<std::string>();
+    const cv::Mat img = cv::imread(image_path.string(), cv::IMREAD_COLOR);
+    if (img.empty()) {
+      std::cout << "  cannot read " << image_path << ", skipped\n";
+      continue;
+    }
+    ++images;
+    if (timing_images) timing_images->push_back(image_path);
+    const auto t0 = std::chrono::steady_clock::now();
+    const SegmentationResult res = seg.segment(img);
+    seconds.push_back(seconds_since(t0));
+    const int kept = res.kept_count();
+    regions_per_image.push_back(kept);
+    if (kept == 0) ++no_region_images;
+    for (const auto& s : res.stats.steps) {
+      if (!step_totals.count(s.name)) step_order.push_back(s.name);
+      step_totals[s.name] += s.kept;
+    }
+    step_totals["candidates"] += res.stats.candidates;
+
+    std::vector<Item> items;
+    int outfit_index = 0;
+    for (const auto& outfit : lb["outfits"]) {
+      for (const auto& it : outfit["items"]) {
+        Item item;
+        item.outfit = outfit_index;
+        item.slot = it.value("slot", std::string("?"));
+        item.visible = it.value("visible_fraction", 1.0);
+        item.mask = cv::Mat::zeros(img.size(), CV_8UC1);
+        std::vector<std::vector<cv::Point>> polys;
+        for (const auto& poly : it["polygons"]) {
+          std::vector<cv::Point> pts;
+          for (const auto& p : poly) pts.emplace_back(p[0].get<int>(), p[1].get<int>());
+          polys.push_back(std::move(pts));
+        }
+        if (!polys.empty()) cv::fillPoly(item.mask, polys, cv::Scalar(255));
+        item.area = cv::countNonZero(item.mask);
+        item.box = cv::boundingRect(item.mask);
+        items.push_back(std::move(item));
+      }
+      ++outfit_index;
+    }
+    const bool multi = outfit_index > 1;
+    {
+      cv::Mat any_item = cv::Mat::zeros(img.size(), CV_8UC1);
+      for (const auto& item : items) any_item |= item.mask;
+      for (const auto& r : res.regions) {
+        if (!r.kept) continue;
+        ++kept_total;
+        const std::int64_t on = cv::countNonZero(r.mask(r.bbox) & any_item(r.bbox));
+        off_items += static_cast<double>(on) <= 0.1 * static_cast<double>(r.area);
+      }
+    }
+    multi_images += multi;
+    (multi ? context_counts_multi : context_counts_single).push_back(res.contexts);
+
+    std::vector<int> matched_context(items.size(), -1);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const Item& item = items[i];
+      if (item.area == 0) continue;  // fully hidden: nothing to find
+      double best = 0;
+      int best_region = -1;
+      for (std::size_t r = 0; r < res.regions.size(); ++r) {
+        if (!res.regions[r].kept) continue;
+        const double iou = region_iou(res.regions[r], item.mask, item.box, item.area);
+        if (iou > best) {
+          best = iou;
+          best_region = static_cast<int>(r);
+        }
+      }
+      const bool covered = best >= 0.5;
+      ++items_total;
+      items_covered += covered;
+      if (item.visible >= 0.5) {
+        ++vis_total;
+        vis_covered += covered;
+      }
+      by_slot[item.slot].second += 1;
+      by_slot[item.slot].first += covered;
+      if (covered) {
+        iou_of_covered.push_back(best);
+        matched_context[i] = res.regions[static_cast<std::size_t>(best_region)].context;
+      }
+    }
+    if (!multi) {
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        for (std::size_t j = i + 1; j < items.size(); ++j) {
+          if (matched_context[i] < 0 || matched_context[j] < 0) continue;
+          ++single_pairs;
+          single_together += matched_context[i] == matched_context[j];
+        }
+      }
+    } else {
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        for (std::size_t j = i + 1; j < items.size(); ++j) {
+          if (items[i].area == 0 || items[j].area == 0) continue;
+          if (matched_context[i] < 0 || matched_context[j] < 0) {
+            ++pairs_unmatched;
+            continue;
+          }
+          const bool together = matched_context[i] == matched_context[j];
+          if (items[i].outfit == items[j].outfit) {
+            ++same_pairs;
+            same_together += together;
+          } else {
+            ++cross_pairs;
+            cross_merged += together;
+          }
+        }
+      }
+    }
+    if (!args.overlays.empty()) {
+      OverlayOptions o;
+      o.show_dropped = seg.config().keep_dropped;
+      cv::imwrite((args.overlays / (lb["id"].get<std::string>() + ".png")).string(), render_overlay(img, res, o));
+    }
+  }
+
+  std::printf("\n== Sample lookbooks (%s): %d images, %d with two outfits ==\n", args.sample.c_str(), images,
+              multi_images);
+  const double cov = items_total ? 100.0 * items_covered / items_total : 0;
+  std::printf("items covered by a kept region, mask IoU >= 0.5: %d / %d = %.1f%%   target >= 95%%   %s\n",
+              items_covered, items_total, cov, verdict(cov >= 95.0));
+  std::printf("  items at least half visible:                     %d / %d = %.1f%%\n", vis_covered, vis_total,
+              vis_total ? 100.0 * vis_covered / vis_total : 0);
+  std::printf("  by slot:");
+  for (const auto& [slot, ct] : by_slot) {
+    std::printf("  %s %d/%d", slot.c_str(), ct.first, ct.second);
+  }
+  std::printf("\n  median IoU of covered items: %.3f\n", percentile(iou_of_covered, 0.5));
+  const double med = percentile(regions_per_image, 0.5);
+  std::printf("kept regions per image: min %.0f  p10 %.0f  p25 %.0f  median %.1f  p75 %.0f  p90 %.0f  max %.0f"
+              "   target median 4..70   %s\n",
+              percentile(regions_per_image, 0), percentile(regions_per_image, 0.1),
+              percentile(regions_per_image, 0.25), med, percentile(regions_per_image, 0.75),
+              percentile(regions_per_image, 0.9), percentile(regions_per_image, 1), verdict(med >= 4 && med <= 70));
+  std::printf("  images with no kept region: %d; kept regions off the items (<= 10%% of their pixels on an item): %.1f%%\n",
+              no_region_images, kept_total ? 100.0 * static_cast<double>(off_items) / static_cast<double>(kept_total) : 0.0);
+  std::printf("filter steps (sum over images): candidates %lld", static_cast<long long>(step_totals["candidates"]));
+  for (const auto& s : step_order) std::printf(" -> %s %lld", s.c_str(), static_cast<long long>(step_totals[s]));
+  std::printf("\n");
+  const double same = same_pairs ? 100.0 * same_together / same_pairs : 0;
+  const double cross = cross_pairs ? 100.0 * cross_merged / cross_pairs : 0;
+  std::printf("outfit contexts (two-outfit images, matched items):\n");
+  std::printf("  same-outfit pairs in one context: %lld / %lld = %.1f%%   target >= 95%%   %s\n",
+              static_cast<long long>(same_together), static_cast<long long>(same_pairs), same,
+              verdict(same_pairs > 0 && same >= 95.0));
+  std::printf("  cross-outfit pairs merged:        %lld / %lld = %.1f%%   target <= 10%%   %s\n",
+              static_cast<long long>(cross_merged), static_cast<long long>(cross_pairs), cross,
+              verdict(cross_pairs > 0 && cross <= 10.0));
+  std::printf("  pairs skipped (an item unmatched): %lld\n", static_cast<long long>(pairs_unmatched));
+  std::printf("  one-outfit images, item pairs in one context: %lld / %lld = %.1f%%\n",
+              static_cast<long long>(single_together), static_cast<long long>(single_pairs),
+              single_pairs ? 100.0 * static_cast<double>(single_together) / static_cast<double>(single_pairs) : 0.0);
+  std::printf("  contexts per image: two-outfit median %.1f (min %.0f, max %.0f); one-outfit median %.1f (max %.0f)\n",
+              percentile(context_counts_multi, 0.5), percentile(context_counts_multi, 0),
+              percentile(context_counts_multi, 1), percentile(context_counts_single, 0.5),
+              percentile(context_counts_single, 1));
+  std::printf("seconds per image at native size (%dx%d typical), all threads: median %.3f  p95 %.3f\n",
+              gt["lookbooks"].empty() ? 0 : gt["lookbooks"][0].value("width", 0),
+              gt["lookbooks"].empty() ? 0 : gt["lookbooks"][0].value("height", 0), percentile(seconds, 0.5),
+              percentile(seconds, 0.95));
+}
+
+void eval_cc0(const Args& args, const Segmenter& seg, std::vector<fs::path>* timing_images) {
+  const fs::path labels = args.cc0 / "labels.csv";
+  if (!fs::exists(labels)) {
+    std::cout << "clothing-cc0: " << labels << " not found, skipped\n";
+    return;
+  }
+  std::ifstream in(labels);
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::pair<std::string, std::string>> rows;
+  while (std::getline(in, line)) {
+    const auto c1 = line.find(',');
+    const auto c2 = line.find(',', c1 + 1);
+    if (c1 == std::string::npos) continue;
+    rows.emplace_back(line.substr(0, c1), line.substr(c1 + 1, c2 - c1 - 1));
+  }
+  const int n = std::min(static_cast<int>(rows.size()), args.cc0_limit);
+  const int judge_every = std::max(1, n / std::max(1, args.judge_n));
+  std::vector<cv::Mat> judge_tiles;
+  int plausible = 0, none = 0, done = 0;
+  std::vector<double> regions, seconds, largest_frac;
+  for (int i = 0; i < n; ++i) {
+    const fs::path p = args.cc0 / rows[static_cast<std::size_t>(i)].first;
+    const cv::Mat img = cv::imread(p.string(), cv::IMREAD_COLOR);
+    if (img.empty()) continue;
+    ++done;
+    if (timing_images) timing_images->push_back(p);
+    const auto t0 = std::chrono::steady_clock::now();
+    const SegmentationResult res = seg.segment(img);
+    seconds.push_back(seconds_since(t0));
+    regions.push_back(res.kept_count());
+    const Region* largest = nullptr;
+    for (const auto& r : res.regions) {
+      if (r.kept && (!largest || r.area > largest->area)) largest = &r;
+    }
+    if (!largest) {
+      ++none;
+    } else {
+      const double frac = static_cast<double>(largest->area) / static_cast<double>(img.total());
+      largest_frac.push_back(frac);
+      plausible += frame_coverage(largest->mask) <= 0.25 && frac >= 0.04;
+    }
+    if (!args.judge.empty() && i % judge_every == 0 && static_cast<int>(judge_tiles.size()) < args.judge_n) {
+      // Everything but the largest kept region dimmed, its outline in green: easy to judge by eye.
+      cv::Mat ov = img * 0.3;
+      if (largest) {
+        img.copyTo(ov, largest->mask);
+        std::vector<std::vector<cv::Point>> contours;
+        cv::findContours(largest->mask.clone(), contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+        cv::drawContours(ov, contours, -1, cv::Scalar(0, 255, 0), 2);
+      }
+      cv::Mat tile = to_long_side(ov, 240);
+      cv::Mat canvas(240, 240, CV_8UC3, cv::Scalar(40, 40, 40));
+      tile.copyTo(canvas(cv::Rect(0, 0, tile.cols, tile.rows)));
+      const std::string label = std::to_string(judge_tiles.size()) + " " + rows[static_cast<std::size_t>(i)].second;
+      cv::putText(canvas, label, {4, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(0, 0, 0), 3);
+      cv::putText(canvas, label, {4, 16}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(255, 255, 255), 1);
+      judge_tiles.push_back(canvas);
+      fs::create_directories(args.judge);
+      cv::imwrite((args.judge / (std::to_string(judge_tiles.size() - 1) + ".png")).string(), ov);
+    }
+  }
+  std::printf("\n== clothing-cc0 (%s): %d photos ==\n", args.cc0.c_str(), done);
+  std::printf("largest kept region plausibly the garment (proxy: touches <= 25%% of the frame, >= 4%% of the image):"
+              " %d / %d = %.1f%%   (target >= 80%% judged by eye, see --judge)\n",
+              plausible, done, done ? 100.0 * plausible / done : 0);
+  std::printf("  photos with no kept region: %d; largest region share of image: median %.2f\n", none,
+              percentile(largest_frac, 0.5));
+  std::printf("kept regions per photo: median %.1f  p10 %.0f  p90 %.0f\n", percentile(regions, 0.5),
+              percentile(regions, 0.1), percentile(regions, 0.9));
+  std::printf("seconds per photo at native size (<= 320 px), all threads: median %.3f  p95 %.3f\n",
+              percentile(seconds, 0.5), percentile(seconds, 0.95));
+  if (!judge_tiles.empty()) {
+    const int cols = 6;
+    const int rows_n = (static_cast<int>(judge_tiles.size()) + cols - 1) / cols;
+    cv::Mat sheet(rows_n * 240, cols * 240, CV_8UC3, cv::Scalar(40, 40, 40));
+    for (std::size_t t = 0; t < judge_tiles.size(); ++t) {
+      judge_tiles[t].copyTo(sheet(cv::Rect(static_cast<int>(t % cols) * 240, static_cast<int>(t / cols) * 240, 240, 240)));
+    }
+    cv::imwrite((args.judge / "judge.png").string(), sheet);
+    std::printf("  judge sheet: %s (%zu photos, every %d-th)\n", (args.judge / "judge.png").c_str(),
+                judge_tiles.size(), judge_every);
+  }
+}
+
+void eval_timing(const Segmenter& seg, const std::vector<fs::path>& paths, const char* what) {
+  if (paths.empty()) return;
+  cv::setNumThreads(1);
+  std::vector<double> seconds;
+  for (const auto& p : paths) {
+    const cv::Mat img = to_long_side(cv::imread(p.string(), cv::IMREAD_COLOR), 1024);
+    const auto t0 = std::chrono::steady_clock::now();
+    const SegmentationResult res = seg.segment(img);
+    seconds.push_back(seconds_since(t0));
+  }
+  const double med = percentile(seconds, 0.5), p95 = percentile(seconds, 0.95);
+  std::printf("1024-px %s, one core, %zu images: median %.3f s  p95 %.3f s  max %.3f s   target <= 1 s   %s\n", what,
+              seconds.size(), med, p95, percentile(seconds, 1), verdict(med <= 1.0 && p95 <= 1.0));
+  cv::setNumThreads(-1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = parse(argc, argv);
+  try {
+    const SegmenterConfig config = SegmenterConfig::from_json(args.config);
+    const auto seg = make_segmenter(args.spec, config);
+    std::printf("segmenter %s\nconfig %s\n", seg->id().c_str(), seg->config_json().c_str());
+    std::vector<fs::path> sample_images, cc0_images;
+    if (!args.sample.empty()) eval_sample(args, *seg, &sample_images);
+    if (!args.cc0.empty()) eval_cc0(args, *seg, &cc0_images);
+    if (args.timing > 0) {
+      std::printf("\n== Timing ==\n");
+      auto pick = [&](const std::vector<fs::path>& all) {
+        std::vector<fs::path> out;
+        const std::size_t step = std::max<std::size_t>(1, all.size() / static_cast<std::size_t>(args.timing));
+        for (std::size_t i = 0; i < all.size() && out.size() < static_cast<std::size_t>(args.timing); i += step) {
+          out.push_back(all[i]);
+        }
+        return out;
+      };
+      eval_timing(*seg, pick(sample_images), "sample lookbooks");
+      eval_timing(*seg, pick(cc0_images), "clothing-cc0 photos");
+    }
+  } catch (const ensemble::Error& e) {
+    std::cerr << "eval_segment: " << e.what() << "\n";
+    return ensemble::exit_code_for(e.code());
+  }
+  return 0;
+}

@@ -1,0 +1,61 @@
+// Internals of the classical segmenter, exposed for its tests.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "segment/region_hierarchy.h"
+
+namespace ensemble::segment::classic {
+
+// Heights below this count as this (leaves have height 0).
+inline constexpr float kHeightFloor = 0.02f;
+// Logit units per natural-log unit of merge height: a logit offset of 1 (SAM's default stability
+// offset) moves the merge threshold by a factor of 1.1.
+inline const float kLogitPerLogHeight = static_cast<float>(1.0 / std::log(1.1));
+// Superpixels (Felzenszwalb k) of the hierarchies whose candidates are pooled, as selective search
+// pools strategies: fine superpixels catch small accessories, coarse ones patterned garments.
+inline constexpr float kSuperpixelScales[] = {15.f, 25.f, 40.f, 65.f, 100.f, 160.f};
+// Smallest superpixel, as a fraction of the work image.
+inline constexpr double kMinSuperpixelFrac = 0.0002;
+
+struct Features {
+  cv::Mat lab8;     // CV_8UC3 Lab
+  cv::Mat fine;     // CV_32FC3 Lab (8-bit scale), Gaussian σ 0.8
+  cv::Mat texture;  // CV_32FC3 Lab, Gaussian σ = 1% of the shorter side (at least 1.5)
+  cv::Mat priors;   // CV_32FC2: skin likelihood (YCrCb rule), background likelihood (frame colours)
+};
+// Per-pixel skin and background likelihoods of a BGR image (see Features::priors).
+cv::Mat compute_priors(const cv::Mat& bgr);
+Features make_features(const cv::Mat& work_bgr);
+HierarchyParams hierarchy_params();
+// One hierarchy per kSuperpixelScales entry, in that order.
+std::vector<RegionHierarchy> build_hierarchies(const Features& f);
+
+// τ = sqrt(h · hp) of a node (heights floored); the root uses hp = 4h.
+float tau_of(const RegionHierarchy& tree, int node);
+// log(parent height / height): how long the region survives merging; 0 for the root.
+float life_of(const RegionHierarchy& tree, int node);
+// The fitted IoU of a node with the item it best covers: a logistic model over the node's features
+// (size, merge heights, outline and inside contrast, fill, raggedness, skin and background priors),
+// fitted on synthetic lookbooks of another seed than the evaluation's (docs/SEGMENTATION.md).
+float fitted_iou(const RegionHierarchy& tree, int node, double image_pixels);
+// Agreement of a node with the other hierarchies (superpixels at other scales): the mean over the
+// other trees of the best box IoU × area ratio with one of their nodes of similar area (within
+// 0.7..1.43×). Outlines that every superpixel scale finds are object outlines; fragments of a texture
+// move with the scale. Per tree, per node (0 for nodes outside the area range).
+std::vector<std::vector<float>> consensus(const std::vector<RegionHierarchy>& trees, std::int64_t min_area,
+                                          std::int64_t max_area);
+// SAM-like predicted IoU from score = fitted IoU × consensus²: linear, 0.88 (SAM's default threshold)
+// at a score of 0.02 and 1 at 0.52 (the classic score is not calibrated like SAM's IoU head).
+float predicted_iou(float score);
+// Per-leaf logits of candidate `node` prompted at `seed_leaf` (see classic_segmenter.cc).
+std::vector<float> leaf_logits(const RegionHierarchy& tree, int node, int seed_leaf);
+// The region {logit > threshold} without painting: a node id, or -1 when empty.
+int region_at_logit(const RegionHierarchy& tree, int node, int seed_leaf, float logit_threshold);
+// SAM's stability score of the candidate, from the hierarchy.
+float stability(const RegionHierarchy& tree, int node, int seed_leaf, float mask_threshold, float offset);
+
+}  // namespace ensemble::segment::classic

@@ -1,0 +1,214 @@
+// The classical segmenter: its SAM-shaped scores, and what it finds on small drawn images.
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include <random>
+#include <thread>
+
+#include "ensemble/segment/mask_filters.h"
+#include "ensemble/segment/segmenter.h"
+#include "segment/classic_internal.h"
+
+namespace ensemble::segment {
+namespace {
+
+// A light, slightly noisy backdrop with a "figure" of three garments and an accessory. Returns the
+// garments' rectangles through `items` (image coordinates).
+cv::Mat draw_scene(cv::Size size, int figure_x, std::vector<cv::Rect>* items, cv::Mat canvas = {}) {
+  if (canvas.empty()) {
+    canvas = cv::Mat(size, CV_8UC3);
+    for (int y = 0; y < size.height; ++y) {
+      for (int x = 0; x < size.width; ++x) {
+        canvas.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(200 + y * 30 / size.height),
+                                               static_cast<uchar>(205 + x * 20 / size.width), 210);
+      }
+    }
+    cv::Mat noise(size, CV_8UC3);
+    cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(3));
+    canvas += noise;
+  }
+  const cv::Rect top(figure_x, 40, 70, 60), trousers(figure_x + 10, 100, 50, 110), bag(figure_x + 80, 110, 30, 28);
+  cv::rectangle(canvas, top, cv::Scalar(40, 40, 200), cv::FILLED);        // red top
+  for (int y = top.y; y < top.y + top.height; y += 10) {                  // with white stripes
+    cv::rectangle(canvas, cv::Rect(top.x, y, top.width, 4), cv::Scalar(235, 235, 235), cv::FILLED);
+  }
+  cv::rectangle(canvas, trousers, cv::Scalar(120, 60, 20), cv::FILLED);   // navy trousers
+  cv::rectangle(canvas, bag, cv::Scalar(30, 180, 230), cv::FILLED);       // yellow bag
+  if (items) {
+    items->push_back(top);
+    items->push_back(trousers);
+    items->push_back(bag);
+  }
+  return canvas;
+}
+
+double best_iou(const SegmentationResult& r, const cv::Rect& item, int* context = nullptr) {
+  cv::Mat m = cv::Mat::zeros(r.size, CV_8UC1);
+  m(item).setTo(255);
+  double best = 0;
+  for (const auto& reg : r.regions) {
+    if (!reg.kept) continue;
+    const double iou = mask_iou(reg.mask, m);
+    if (iou > best) {
+      best = iou;
+      if (context) *context = reg.context;
+    }
+  }
+  return best;
+}
+
+TEST(Classic, FindsEachGarmentOfADrawnFigure) {
+  std::vector<cv::Rect> items;
+  const cv::Mat image = draw_scene({240, 260}, 70, &items);
+  const auto seg = make_segmenter("classic");
+  const SegmentationResult r = seg->segment(image);
+  ASSERT_EQ(r.size, image.size());
+  EXPECT_GE(r.kept_count(), 3);
+  EXPECT_LE(r.kept_count(), seg->config().max_regions);
+  for (const auto& item : items) EXPECT_GE(best_iou(r, item), 0.8) << item;
+  // Kept regions come largest first, at image size, with consistent boxes and areas.
+  for (std::size_t i = 0; i < r.regions.size(); ++i) {
+    const Region& reg = r.regions[i];
+    EXPECT_EQ(reg.mask.size(), image.size());
+    EXPECT_EQ(reg.area, cv::countNonZero(reg.mask));
+    EXPECT_EQ(reg.bbox, cv::boundingRect(reg.mask));
+    EXPECT_GT(reg.predicted_iou, seg->config().pred_iou_thresh);
+    EXPECT_GE(reg.stability, seg->config().stability_score_thresh);
+    if (i > 0) {
+      EXPECT_LE(reg.area, r.regions[i - 1].area);
+    }
+  }
+  EXPECT_EQ(r.contexts, 1);
+  EXPECT_GT(r.stats.candidates, 3 * 64);
+  EXPECT_EQ(r.stats.kept_after("cap"), r.kept_count());
+}
+
+TEST(Classic, ScalesMasksBackToLargeImagesAndSeparatesTwoOutfits) {
+  std::vector<cv::Rect> left, right;
+  cv::Mat image = draw_scene({560, 260}, 60, &left);
+  image = draw_scene({560, 260}, 360, &right, image);
+  cv::Mat big;
+  // 1120 px: 3.5 times the work size, so a 30-px bag is 17 px where the segmenter looks at it and its
+  // edges blur by a pixel or two of the work image (IoU 0.6-0.7 here, against 0.8 at native size).
+  cv::resize(image, big, cv::Size(), 2.0, 2.0, cv::INTER_LINEAR);
+  const SegmentationResult r = make_segmenter("classic")->segment(big);
+  ASSERT_EQ(r.size, big.size());
+  EXPECT_EQ(r.contexts, 2);
+  for (const auto& item : left) {
+    int ctx = -1;
+    EXPECT_GE(best_iou(r, cv::Rect(item.x * 2, item.y * 2, item.width * 2, item.height * 2), &ctx), 0.6) << item;
+    EXPECT_EQ(ctx, 0);
+  }
+  for (const auto& item : right) {
+    int ctx = -1;
+    EXPECT_GE(best_iou(r, cv::Rect(item.x * 2, item.y * 2, item.width * 2, item.height * 2), &ctx), 0.6) << item;
+    EXPECT_EQ(ctx, 1);
+  }
+}
+
+TEST(Classic, DeterministicAndSafeFromManyThreads) {
+  const cv::Mat image = draw_scene({200, 240}, 50, nullptr);
+  const auto seg = make_segmenter("classic");
+  const SegmentationResult first = seg->segment(image);
+  std::vector<SegmentationResult> results(4);
+  std::vector<std::thread> threads;
+  for (auto& out : results) threads.emplace_back([&] { out = seg->segment(image); });
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    ASSERT_EQ(r.regions.size(), first.regions.size());
+    EXPECT_EQ(r.stats.to_json(), first.stats.to_json());
+    for (std::size_t i = 0; i < r.regions.size(); ++i) {
+      EXPECT_EQ(cv::countNonZero(r.regions[i].mask != first.regions[i].mask), 0);
+      EXPECT_EQ(r.regions[i].predicted_iou, first.regions[i].predicted_iou);
+    }
+  }
+}
+
+TEST(Classic, TinyFlatAndGrayImagesGiveResultsNotErrors) {
+  const auto seg = make_segmenter("classic");
+  EXPECT_EQ(seg->segment(cv::Mat(1, 1, CV_8UC3, cv::Scalar(1, 2, 3))).size, cv::Size(1, 1));
+  const SegmentationResult flat = seg->segment(cv::Mat(50, 40, CV_8UC3, cv::Scalar(90, 90, 90)));
+  EXPECT_EQ(flat.kept_count(), 0);  // nothing but background
+  EXPECT_EQ(flat.contexts, 0);
+  cv::Mat gray(120, 100, CV_8UC1, cv::Scalar(230));
+  cv::circle(gray, {50, 60}, 25, cv::Scalar(30), cv::FILLED);
+  const SegmentationResult g = seg->segment(gray);
+  EXPECT_GE(g.kept_count(), 1);
+  cv::Mat bgra(120, 100, CV_8UC4, cv::Scalar(230, 230, 230, 255));
+  EXPECT_NO_THROW(seg->segment(bgra));
+}
+
+TEST(Classic, KeepDroppedReturnsFilteredRegionsWithReasons) {
+  SegmenterConfig cfg;
+  cfg.keep_dropped = true;
+  cfg.max_regions = 1;
+  const SegmentationResult r = make_segmenter("classic", cfg)->segment(draw_scene({240, 260}, 70, nullptr));
+  EXPECT_EQ(r.kept_count(), 1);
+  ASSERT_GT(r.regions.size(), 1u);
+  EXPECT_TRUE(r.regions[0].kept);
+  for (std::size_t i = 1; i < r.regions.size(); ++i) {
+    EXPECT_FALSE(r.regions[i].kept);
+    EXPECT_FALSE(r.regions[i].drop_reason.empty());
+    EXPECT_EQ(r.regions[i].context, -1);
+  }
+}
+
+// The shortcut the segmenter takes (masks and stability straight from the hierarchy) equals SAM's
+// own functions on the painted logits.
+TEST(ClassicScoring, HierarchyShortcutEqualsSamFunctionsOnPaintedLogits) {
+  const cv::Mat image = draw_scene({160, 180}, 30, nullptr);
+  const classic::Features f = classic::make_features(image);
+  const std::vector<RegionHierarchy> trees = classic::build_hierarchies(f);
+  ASSERT_EQ(trees.size(), std::size(classic::kSuperpixelScales));
+  std::mt19937 rng(3);
+  int checked = 0;
+  for (const RegionHierarchy& tree : trees) {
+    const auto& nodes = tree.nodes();
+    for (int trial = 0; trial < 40; ++trial) {
+      const int node = static_cast<int>(rng() % nodes.size());
+      // A seed leaf under the node.
+      int leaf = node;
+      while (leaf >= tree.leaf_count()) leaf = (rng() % 2) ? nodes[leaf].left : nodes[leaf].right;
+      const cv::Mat logits = tree.paint(classic::leaf_logits(tree, node, leaf));
+      for (float offset : {1.0f, 0.5f, 3.0f}) {
+        EXPECT_NEAR(classic::stability(tree, node, leaf, 0.f, offset), stability_score(logits, 0.f, offset), 1e-6);
+      }
+      std::vector<MaskCandidate> c(1);
+      c[0].logits = logits.clone();
+      binarize(c, 0.f);
+      const int region = classic::region_at_logit(tree, node, leaf, 0.f);
+      ASSERT_GE(region, 0);
+      EXPECT_EQ(cv::countNonZero(c[0].mask != tree.mask(region)), 0);
+      if (nodes[node].parent >= 0 && nodes[nodes[node].parent].height > std::max(classic::kHeightFloor, nodes[node].height)) {
+        EXPECT_EQ(region, node);  // threshold 0 gives the candidate itself
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 40 * static_cast<int>(trees.size()));
+}
+
+TEST(ClassicScoring, PredictedIouMapAndAgreement) {
+  EXPECT_FLOAT_EQ(classic::predicted_iou(0.02f), 0.88f);
+  EXPECT_LT(classic::predicted_iou(0.01f), 0.88f);
+  EXPECT_FLOAT_EQ(classic::predicted_iou(10.f), 1.f);
+  EXPECT_FLOAT_EQ(classic::predicted_iou(-10.f), 0.f);
+  const cv::Mat image = draw_scene({160, 180}, 30, nullptr);
+  const std::vector<RegionHierarchy> trees = classic::build_hierarchies(classic::make_features(image));
+  const auto agreement = classic::consensus(trees, 10, 160 * 180);
+  ASSERT_EQ(agreement.size(), trees.size());
+  // The bag (a flat rectangle) is found at every superpixel scale: agreement near 1.
+  const cv::Rect bag(110, 110, 30, 28);
+  float best = 0;
+  for (std::size_t t = 0; t < trees.size(); ++t) {
+    for (std::size_t i = 0; i < trees[t].nodes().size(); ++i) {
+      if (box_iou(trees[t].nodes()[i].box, bag) > 0.9f) best = std::max(best, agreement[t][i]);
+      EXPECT_GE(agreement[t][i], 0.f);
+      EXPECT_LE(agreement[t][i], 1.f);
+    }
+  }
+  EXPECT_GT(best, 0.8f);
+}
+
+}  // namespace
+}  // namespace ensemble::segment
