@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   ensemble::cli::add_run_command(app, ctx);
   ensemble::cli::add_stats_commands(app, ctx);
   ensemble::cli::add_export_command(app, ctx);
+  ensemble::cli::add_recommend_commands(app, ctx);
   ensemble::cli::add_segment_commands(app, ctx);
   ensemble::cli::add_search_command(app, ctx);
 

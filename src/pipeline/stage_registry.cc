@@ -23,6 +23,8 @@ std::unique_ptr<Stage> make_stage(const std::string& name) {
   if (name == "segment") return make_segment_stage();
   if (name == "embed") return make_embed_stage();
   if (name == "match") return make_match_stage();
+  if (name == "cooccur") return make_cooccur_stage();
+  if (name == "recommend") return make_recommend_stage();
   return nullptr;
 }
 

@@ -16,6 +16,8 @@ namespace ensemble::pipeline {
 std::unique_ptr<Stage> make_segment_stage();
 std::unique_ptr<Stage> make_embed_stage();
 std::unique_ptr<Stage> make_match_stage();
+std::unique_ptr<Stage> make_cooccur_stage();
+std::unique_ptr<Stage> make_recommend_stage();
 
 // The segmenter settings of the pipeline config's [segment] section.
 segment::SegmenterConfig segmenter_config_from(const config::Config& config);

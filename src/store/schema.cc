@@ -187,6 +187,22 @@ CREATE TABLE vector_indexes (
 );
 )sql";
 
+// Version 4: the slot planner's learnt table (which slots complete a seed slot), and an index for
+// looking pairs up by their second product (feedback validation, pair queries).
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE slot_stats (
+  scoring       TEXT NOT NULL,            -- 'ensemble' or 'reference' (the pairs it came with)
+  seed_slot     TEXT NOT NULL,
+  slot          TEXT NOT NULL,            -- '' for a seed slot without completions
+  probability   REAL NOT NULL,            -- P(slot present | seed slot present) over outfit contexts
+  support       REAL NOT NULL,            -- confidence-weighted contexts showing the seed slot
+  source        TEXT NOT NULL CHECK (source IN ('learned','rules')),
+  run_id        INTEGER REFERENCES runs(id),
+  PRIMARY KEY (scoring, seed_slot, slot)
+);
+CREATE INDEX pairs_b ON pairs(scoring, product_b);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -196,6 +212,7 @@ const std::vector<Migration>& migrations() {
        kV1},
       {2, "products_fts: full-text search over the catalog", kV2},
       {3, "regions.category/category_confidence, models, vector_indexes", kV3},
+      {4, "slot_stats (learnt slot completions); pairs_b index", kV4},
   };
   return kMigrations;
 }

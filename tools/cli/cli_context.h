@@ -49,6 +49,7 @@ void add_import_commands(CLI::App& app, CliContext& ctx);
 void add_run_command(CLI::App& app, CliContext& ctx);
 void add_stats_commands(CLI::App& app, CliContext& ctx);
 void add_export_command(CLI::App& app, CliContext& ctx);
+void add_recommend_commands(CLI::App& app, CliContext& ctx);
 void add_segment_commands(CLI::App& app, CliContext& ctx);
 void add_search_command(CLI::App& app, CliContext& ctx);
 

@@ -1,0 +1,56 @@
+// The batch jobs behind the `cooccur` and `recommend` pipeline stages, as library calls so the
+// evaluation (bench/recommend_eval.cc) measures exactly what the stages run. Each reads the store,
+// computes, and writes its tables in one transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ensemble/config/config.h"
+#include "ensemble/recommend/cooccurrence.h"
+#include "ensemble/recommend/evidence.h"
+#include "ensemble/recommend/recommender.h"
+#include "ensemble/store/database.h"
+
+namespace ensemble::recommend {
+
+struct BatchReport {
+  std::int64_t input_rows = 0;
+  std::int64_t output_rows = 0;
+  nlohmann::json stats = nlohmann::json::object();
+};
+
+// cooccur: catalog + regions + matches -> pairs (of cooccur.scoring) and slot_stats.
+BatchReport run_cooccur(store::Database& db, const config::Config& config, std::int64_t run_id);
+
+// Everything a Recommender needs, loaded from the store (pairs of cooccur.scoring, product
+// vectors and their neighbour graph, attribute affinity, slot table, rules, all feedback).
+struct LoadedRecommender {
+  Catalog catalog;
+  PairTable pairs;
+  std::string vectors_model;  // embedder id of the product vectors used for neighbours
+  std::int64_t vectors = 0;
+  std::unique_ptr<Recommender> model;
+  std::int64_t feedback_through = 0;  // the newest feedback id applied
+  double seconds_neighbours = 0;
+};
+// threads: 0 = all cores. with_reasons: whether recommend() fills Recommendation::reason.
+std::unique_ptr<LoadedRecommender> load_recommender(store::Database& db, const config::Config& config,
+                                                    int threads, bool with_reasons = true);
+
+// recommend: every product's list (recommend.per_product) written to `recommendations` with its
+// evidence (the reason text is rebuilt from it by the queries); products left empty get a
+// stage_items row (stage 'recommend', status 'empty', the reason as detail).
+BatchReport run_recommend(store::Database& db, const config::Config& config, std::int64_t run_id,
+                          int threads);
+
+// Runs fn(i) for i in [0, n) on `threads` threads (0 = all cores); rethrows the first exception.
+void parallel_for_each(std::int64_t n, int threads, const std::function<void(std::int64_t)>& fn);
+
+}  // namespace ensemble::recommend

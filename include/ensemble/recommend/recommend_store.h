@@ -1,0 +1,54 @@
+// Reading and writing the recommender's tables: pairs, slot_stats (schema v4) and
+// recommendations (docs/SCHEMA.md). Writers expect the caller's transaction around them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ensemble/recommend/cooccurrence.h"
+#include "ensemble/recommend/evidence.h"
+#include "ensemble/recommend/recommender.h"
+#include "ensemble/recommend/slot_learner.h"
+#include "ensemble/store/database.h"
+
+namespace ensemble::recommend {
+
+// Replaces the rows of table.scoring. Returns rows written.
+std::int64_t write_pairs(store::Database& db, const PairTable& table, const Catalog& catalog,
+                         std::int64_t run_id);
+// The stored pairs of one scoring (lookbook_ids rebuilt from the evidence lists; occurrence is not
+// stored and left empty).
+PairTable read_pairs(store::Database& db, const std::string& scoring, const Catalog& catalog);
+
+// Replaces the slot table of a scoring.
+void write_slot_model(store::Database& db, const std::string& scoring, const SlotModel& model,
+                      std::int64_t run_id);
+// The stored slot table; SlotModel::rules() when none is stored.
+SlotModel read_slot_model(store::Database& db, const std::string& scoring);
+
+// Replaces every stored list. lists[i] belongs to catalog index i.
+std::int64_t write_recommendations(store::Database& db, const Catalog& catalog,
+                                   const std::vector<std::vector<Recommendation>>& lists,
+                                   const std::vector<std::string>& lookbook_ids, std::int64_t run_id);
+
+// One stored recommendation, as the queries print it.
+struct StoredRecommendation {
+  std::string product;
+  std::string slot;
+  double score = 0;
+  std::int32_t support = 0;
+  std::vector<std::string> evidence;  // lookbook ids
+  std::string source;                 // pairs | neighbours | feedback
+  std::string via;                    // neighbours: the look-alike product id
+  int feedback = 0;
+  std::string reason;                 // not stored: the queries rebuild it from the evidence
+
+  nlohmann::json to_json() const;
+};
+std::vector<StoredRecommendation> read_recommendations(store::Database& db,
+                                                       const std::string& product_id);
+
+}  // namespace ensemble::recommend

@@ -1,0 +1,61 @@
+// Merchandiser rules: hard constraints a shop can read and edit in the config ([recommend]), applied
+// to every list and every outfit after the learnt scores (docs/RECOMMEND.md, "Rules").
+//
+//   - one item per slot: a recommendation never shares the seed's slot (a substitute, not a
+//     complement) unless the category pair is a layering rule (recommend.layering);
+//   - exclusive slots (recommend.exclusive_slots, default: a dress never with a top or a bottom);
+//   - gender (recommend.match_gender): women with women or unisex, men with men or unisex; kids
+//     (gender kids/girls/boys, or age attribute kids/child/children/baby) only with kids;
+//   - style classes (recommend.style_classes): those styles only with the same style;
+//   - colour clashes (recommend.colour_clashes): colour pairs never together;
+//   - price band (recommend.price_band): candidates priced within [seed/band, seed*band];
+//   - diversity caps per list (recommend.max_per_slot, max_per_colour, max_per_category).
+// Missing attributes never block: a rule applies only when both products have the attribute.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "ensemble/config/config.h"
+#include "ensemble/recommend/evidence.h"
+
+namespace ensemble::recommend {
+
+struct MerchRules {
+  bool match_gender = true;
+  std::string gender_attribute = "gender";
+  std::string age_attribute = "age_group";
+  std::string style_attribute = "style";
+  std::string colour_attribute = "colour";
+  std::set<std::pair<std::string, std::string>> exclusive_slots;  // each pair ordered
+  std::set<std::pair<std::string, std::string>> layering;         // category pairs, ordered
+  std::set<std::string> style_classes;
+  std::set<std::pair<std::string, std::string>> colour_clashes;   // ordered
+  double price_band = 0;  // 0 = off
+  int max_per_slot = 0, max_per_colour = 0, max_per_category = 0;  // 0 = no cap
+
+  // The [recommend] section. Throws Error(kInvalidArgument) for malformed pair lists.
+  static MerchRules from_config(const config::Config& config);
+
+  // Whether a and b may be in one list (seed and recommendation) or one outfit. When not, *why (if
+  // given) receives a short reason ("same slot", "dress never with top", ...).
+  bool compatible(const Product& a, const Product& b, std::string* why = nullptr) const;
+  // The price band around the seed's price (true when off or a price is missing).
+  bool price_ok(const Product& seed, const Product& candidate) const;
+};
+
+// Counts a list's items per slot, colour and category against the caps.
+class DiversityCaps {
+ public:
+  explicit DiversityCaps(const MerchRules& rules) : rules_(rules) {}
+  // True (and counted) when adding p keeps every cap.
+  bool admit(const Product& p);
+
+ private:
+  const MerchRules& rules_;
+  std::map<std::string, int> slot_, colour_, category_;
+};
+
+}  // namespace ensemble::recommend

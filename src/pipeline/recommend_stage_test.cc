@@ -1,0 +1,71 @@
+#include <gtest/gtest.h>
+
+#include "ensemble/pipeline/pipeline.h"
+#include "recommend/test_store.h"
+
+namespace ensemble::pipeline {
+namespace {
+
+std::int64_t count(store::Store& s, const std::string& sql) {
+  auto st = s.db().prepare(sql);
+  st.step();
+  return st.column_int(0);
+}
+
+// Two lookbooks: a shirt worn with trousers (both), sneakers in the first; a second person in the
+// first lookbook wears a bag.
+void fill(recommend::testing::TestStore& ts) {
+  ts.product("T", "shirt");
+  ts.product("B", "trousers");
+  ts.product("S", "sneakers");
+  ts.product("G", "bag");
+  ts.lookbook("L1");
+  ts.lookbook("L2");
+  ts.match(ts.region("L1", 0, 0, 0, 10, 10), "T", 1, 0.9);
+  ts.match(ts.region("L1", 0, 0, 20, 10, 10), "B", 1, 0.9);
+  ts.match(ts.region("L1", 0, 0, 40, 10, 10), "S", 1, 0.9);
+  ts.match(ts.region("L1", 1, 50, 20, 10, 10), "G", 1, 0.9);
+  ts.match(ts.region("L2", 0, 0, 0, 10, 10), "T", 1, 0.9);
+  ts.match(ts.region("L2", 0, 0, 20, 10, 10), "B", 1, 0.9);
+}
+
+PipelineReport run(store::Store& s, const config::Config& cfg, std::vector<std::string> stages) {
+  PipelineOptions o;
+  o.stages = std::move(stages);
+  o.quiet = true;
+  return run_pipeline(s, cfg, o);
+}
+
+TEST(RecommendStage, WritesListsRerunsOnFeedbackAndIsIncremental) {
+  recommend::testing::TestStore ts;
+  fill(ts);
+  config::Config cfg;
+  auto r = run(ts.store(), cfg, {"cooccur", "recommend"});
+  ASSERT_EQ(r.stages.size(), 2u);
+  EXPECT_EQ(r.stages[1].status, "ok") << r.stages[1].error;
+  EXPECT_EQ(r.stages[1].result.input_rows, 4);
+  const auto rows = count(ts.store(), "SELECT count(*) FROM recommendations");
+  EXPECT_EQ(r.stages[1].result.output_rows, rows);
+  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM recommendations WHERE run_id = " +
+                                  std::to_string(r.stages[1].run_id)), rows);
+  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM recommendations WHERE product_id = 'T'"), 2);
+  // G has no pair and no vectors: an empty list, its reason kept for queries.
+  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM stage_items WHERE stage = 'recommend'"
+                              " AND item_id = 'G' AND status = 'empty'"), 1);
+  EXPECT_EQ(r.stages[1].result.stats["products_with_recommendations"], 3);
+
+  r = run(ts.store(), cfg, {"cooccur", "recommend"});
+  EXPECT_EQ(r.stages[1].result.skipped_rows, 4);
+
+  // A thumbs down changes the lists at the next run.
+  ts.db().prepare("INSERT INTO feedback (product_id, other_product_id, user, vote, created_at)"
+                  " VALUES ('T', 'S', 'ann', -1, 't')").run();
+  r = run(ts.store(), cfg, {"recommend"});
+  EXPECT_EQ(r.stages[0].result.skipped_rows, 0);
+  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM recommendations WHERE product_id = 'T'"
+                              " AND rec_product_id = 'S'"), 0);
+  EXPECT_EQ(r.stages[0].result.stats["feedback_through"], 1);
+}
+
+}  // namespace
+}  // namespace ensemble::pipeline

@@ -1,0 +1,124 @@
+#include "ensemble/recommend/neighbours.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+#include "ensemble/index/vector_index.h"
+#include "ensemble/util/error.h"
+
+namespace ensemble::recommend {
+
+ProductVectors ProductVectors::load(store::Database& db, const Catalog& catalog) {
+  ProductVectors v;
+  {
+    auto st = db.prepare(
+        "SELECT model_id FROM embeddings WHERE owner_kind = 'product' GROUP BY model_id"
+        " ORDER BY count(*) DESC, max(run_id) DESC LIMIT 1");
+    if (!st.step()) return v;
+    v.model_id = st.column_text(0);
+  }
+  v.present.assign(static_cast<size_t>(catalog.size()), 0);
+  auto st = db.prepare(
+      "SELECT owner_id, dim, vector FROM embeddings WHERE owner_kind = 'product' AND model_id = ?");
+  st.bind(1, v.model_id);
+  while (st.step()) {
+    const std::int32_t p = catalog.find(st.column_text(0));
+    if (p < 0) continue;
+    const int dim = static_cast<int>(st.column_int(1));
+    if (v.dim == 0) {
+      v.dim = dim;
+      v.values.assign(static_cast<size_t>(catalog.size()) * static_cast<size_t>(dim), 0.0f);
+    }
+    int bytes = 0;
+    const void* data = st.column_blob_ptr(2, &bytes);
+    if (dim != v.dim || bytes != dim * static_cast<int>(sizeof(float))) {
+      throw Error(ErrorCode::kBadInput, "corrupt or mixed-dimension embedding for product " +
+                                            st.column_text(0));
+    }
+    std::memcpy(v.values.data() + static_cast<size_t>(p) * static_cast<size_t>(dim), data,
+                static_cast<size_t>(bytes));
+    v.present[static_cast<size_t>(p)] = 1;
+  }
+  return v;
+}
+
+std::int64_t ProductVectors::count() const {
+  return std::count(present.begin(), present.end(), 1);
+}
+
+NeighbourGraph NeighbourGraph::build(const Catalog& catalog, const ProductVectors& vectors,
+                                     const std::vector<char>& anchors, int k, double temperature,
+                                     int threads) {
+  NeighbourGraph g;
+  g.lists_.resize(static_cast<size_t>(catalog.size()));
+  if (k <= 0 || vectors.dim == 0) return g;
+  // Products grouped by slot: anchors with vectors form the index, everyone with a vector queries.
+  std::map<std::string, std::vector<std::int32_t>> anchors_by_slot, queries_by_slot;
+  for (std::int32_t p = 0; p < catalog.size(); ++p) {
+    if (!vectors.present[static_cast<size_t>(p)]) continue;
+    queries_by_slot[catalog[p].slot].push_back(p);
+    if (anchors[static_cast<size_t>(p)]) anchors_by_slot[catalog[p].slot].push_back(p);
+  }
+  const auto dim = static_cast<size_t>(vectors.dim);
+  auto row = [&](std::int32_t p) { return vectors.values.data() + static_cast<size_t>(p) * dim; };
+  for (const auto& [slot, anchor_ids] : anchors_by_slot) {
+    const auto& queries = queries_by_slot[slot];
+    auto index = index::make_index("exact", vectors.dim);
+    index->set_threads(threads);
+    std::vector<index::Id> ids(anchor_ids.begin(), anchor_ids.end());
+    std::vector<float> data(ids.size() * dim);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      std::memcpy(data.data() + i * dim, row(anchor_ids[i]), dim * sizeof(float));
+    }
+    index->add(ids, data);
+    const int kk = static_cast<int>(std::min<size_t>(static_cast<size_t>(k) + 1, ids.size()));
+    // Query in blocks to bound memory.
+    constexpr size_t kBlock = 4096;
+    for (size_t q0 = 0; q0 < queries.size(); q0 += kBlock) {
+      const size_t q1 = std::min(queries.size(), q0 + kBlock);
+      std::vector<float> qv((q1 - q0) * dim);
+      for (size_t i = q0; i < q1; ++i) {
+        std::memcpy(qv.data() + (i - q0) * dim, row(queries[i]), dim * sizeof(float));
+      }
+      const index::SearchResults res = index->search(qv, kk);
+      for (size_t i = q0; i < q1; ++i) {
+        const auto q = static_cast<std::int64_t>(i - q0);
+        const std::int32_t self = queries[i];
+        std::vector<Neighbour> list;
+        for (int j = 0; j < res.count(q); ++j) {
+          const auto id = static_cast<std::int32_t>(res.id(q, j));
+          if (id == self || static_cast<int>(list.size()) >= k) continue;
+          list.push_back({id, 0.0f, res.score(q, j)});
+        }
+        if (list.empty()) continue;
+        const float best = list.front().cosine;
+        for (auto& n : list) {
+          n.weight = static_cast<float>(std::exp((static_cast<double>(n.cosine) - best) / temperature));
+        }
+        g.lists_[static_cast<size_t>(self)] = std::move(list);
+      }
+    }
+  }
+  return g;
+}
+
+void NeighbourGraph::set(std::int32_t product, std::vector<Neighbour> neighbours) {
+  if (static_cast<size_t>(product) >= lists_.size()) lists_.resize(static_cast<size_t>(product) + 1);
+  lists_[static_cast<size_t>(product)] = std::move(neighbours);
+}
+
+const std::vector<Neighbour>& NeighbourGraph::of(std::int32_t product) const {
+  static const std::vector<Neighbour> kNone;
+  if (product < 0 || static_cast<size_t>(product) >= lists_.size()) return kNone;
+  return lists_[static_cast<size_t>(product)];
+}
+
+std::int64_t NeighbourGraph::products_with_neighbours() const {
+  std::int64_t n = 0;
+  for (const auto& l : lists_) n += !l.empty();
+  return n;
+}
+
+}  // namespace ensemble::recommend
