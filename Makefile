@@ -31,7 +31,7 @@ test: build
 
 # AddressSanitizer + UBSan build of the lower modules (store, config, image, catalog, index) and
 # their tests: the code that parses untrusted input and manages memory by hand.
-ASAN_TESTS = ensemble_config_tests ensemble_image_tests ensemble_store_tests \
+ASAN_TESTS = ensemble_config_tests ensemble_image_tests ensemble_store_tests ensemble_recommend_tests \
              ensemble_catalog_tests ensemble_index_tests
 test-asan: deps
 	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DENSEMBLE_SANITIZE=ON \
