@@ -163,6 +163,20 @@ TEST_F(CliEndToEnd, FullPipelineThenQueries) {
   // The reverse direction and the overlay.
   const auto where = json_of(ensemble(dir(), "--db f.db lookbooks-for --product " + first + " --json"));
   EXPECT_FALSE(where["lookbooks"].empty());
+  // Complete the look on the same database.
+  const auto rec = json_of(ensemble(dir(), "--db f.db recommend --product " + first + " --k 5 --json"));
+  EXPECT_EQ(rec["product"], first);
+  EXPECT_TRUE(rec["recommendations"].is_array());
+  EXPECT_LE(rec["recommendations"].size(), 5u);
+  EXPECT_EQ(ensemble(dir(), "--db f.db recommend --product nope").code, 2);
+  const auto outfit = json_of(ensemble(dir(), "--db f.db complete --product " + first + " --json"));
+  EXPECT_TRUE(outfit.is_object());
+  EXPECT_EQ(ensemble(dir(), "--db f.db slots --json").code, 0);
+  if (!rec["recommendations"].empty()) {
+    const std::string other = rec["recommendations"][0]["product"];
+    EXPECT_EQ(ensemble(dir(), "--db f.db feedback --product " + first + " --other " + other +
+                                  " --vote down --user qa").code, 0);
+  }
   const Result seg = ensemble(dir(), "--db f.db segment --image sample/lookbooks/lb0000.jpg --out ov.png");
   EXPECT_EQ(seg.code, 0) << seg.out;
   EXPECT_TRUE(fs::exists(dir() / "ov.png"));
