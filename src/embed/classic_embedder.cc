@@ -4,7 +4,7 @@
 
 #include "embed/classic_descriptor.h"
 #include "embed/crop.h"
-#include "embed/parallel.h"
+#include "ensemble/util/parallel.h"
 #include "ensemble/util/error.h"
 
 namespace ensemble::embed {

@@ -15,7 +15,7 @@
 #include "embed/base64.h"
 #include "embed/classic_descriptor.h"
 #include "embed/crop.h"
-#include "embed/parallel.h"
+#include "ensemble/util/parallel.h"
 #include "ensemble/util/error.h"
 
 namespace ensemble::embed {
@@ -85,7 +85,7 @@ Embeddings RemoteEmbedder::embed(std::span<const cv::Mat> images, std::span<cons
   const std::vector<int> params = options_.image_format == "png"
                                       ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 3}
                                       : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, options_.jpeg_quality};
-  detail::parallel_for(n, threads_, [&](std::int64_t i) {
+  parallel_for(n, threads_, [&](std::int64_t i) {
     cv::Mat crop = detail::prepare_crop(images[i], detail::mask_at(masks, i), options_.image_side);
     std::vector<uchar> buf;
     if (!cv::imencode(ext, crop, buf, params)) throw Error(ErrorCode::kInternal, "remote embedder: cannot encode a crop");

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "ensemble/util/error.h"
-#include "index/parallel.h"
+#include "ensemble/util/parallel.h"
 #include "index/top_k.h"
 
 namespace ensemble::index {
@@ -33,7 +33,7 @@ CrossResults cross_search(std::span<const Id> a_ids, std::span<const float> a, s
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(an), static_cast<int>(bn), dim, 1.0f,
                   a.data() + a0 * dim, dim, b.data() + b0 * dim, dim, 0.0f, scores.data(), static_cast<int>(bn));
       // Rows (A → B): each thread owns whole rows.
-      detail::parallel_for(an, o.threads, [&](std::int64_t i) {
+      parallel_for(an, o.threads, [&](std::int64_t i) {
         detail::TopK& top = rows[a0 + i];
         const float* s = scores.data() + i * bn;
         const Id aid = a_ids[a0 + i];
@@ -50,7 +50,7 @@ CrossResults cross_search(std::span<const Id> a_ids, std::span<const float> a, s
       // Columns (B → A): each thread owns a range of columns and walks the rows in order, so
       // reads stay contiguous.
       const std::int64_t span = 512;
-      detail::parallel_for((bn + span - 1) / span, o.threads, [&](std::int64_t c) {
+      parallel_for((bn + span - 1) / span, o.threads, [&](std::int64_t c) {
         const std::int64_t j0 = c * span, j1 = std::min(bn, j0 + span);
         for (std::int64_t i = 0; i < an; ++i) {
           const float* s = scores.data() + i * bn;

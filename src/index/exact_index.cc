@@ -7,7 +7,7 @@
 
 #include "ensemble/util/error.h"
 #include "index/dot_kernel.h"
-#include "index/parallel.h"
+#include "ensemble/util/parallel.h"
 #include "index/top_k.h"
 
 namespace ensemble::index::detail {

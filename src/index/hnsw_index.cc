@@ -12,7 +12,7 @@
 
 #include "ensemble/util/error.h"
 #include "ensemble/util/fs.h"
-#include "index/parallel.h"
+#include "ensemble/util/parallel.h"
 #include "index/top_k.h"
 
 namespace ensemble::index::detail {

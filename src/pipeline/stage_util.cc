@@ -22,40 +22,6 @@ int worker_threads(const config::Config& config) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-void parallel_for(std::int64_t n, int threads, const std::function<void(std::int64_t)>& fn) {
-  if (n <= 0) return;
-  threads = static_cast<int>(std::min<std::int64_t>(std::max(1, threads), n));
-  if (threads == 1) {
-    for (std::int64_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<std::int64_t> next{0};
-  std::exception_ptr error;
-  std::mutex mu;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (;;) {
-        const std::int64_t i = next.fetch_add(1);
-        if (i >= n) return;
-        {
-          std::lock_guard<std::mutex> lock(mu);
-          if (error) return;
-        }
-        try {
-          fn(i);
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (!error) error = std::current_exception();
-          return;
-        }
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-}
-
 std::string fingerprint(std::initializer_list<std::string> parts) {
   std::string joined;
   for (const auto& p : parts) {

@@ -12,14 +12,13 @@
 
 #include "ensemble/config/config.h"
 #include "ensemble/store/store.h"
+#include "ensemble/util/parallel.h"
 
 namespace ensemble::pipeline {
 
 // Worker threads from pipeline.threads (0 = hardware concurrency, at least 1).
 int worker_threads(const config::Config& config);
 
-// Runs fn(i) for i in [0, n) on `threads` threads; the first exception is rethrown after all stop.
-void parallel_for(std::int64_t n, int threads, const std::function<void(std::int64_t)>& fn);
 
 // The fingerprint recorded in stage_items for an input: stage-specific parts hashed together.
 std::string fingerprint(std::initializer_list<std::string> parts);

@@ -1,5 +1,7 @@
 #include "ensemble/recommend/batch.h"
 
+#include "ensemble/util/parallel.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -20,36 +22,6 @@ double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 }  // namespace
-
-void parallel_for_each(std::int64_t n, int threads, const std::function<void(std::int64_t)>& fn) {
-  if (n <= 0) return;
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = static_cast<int>(std::min<std::int64_t>(threads, n));
-  if (threads == 1) {
-    for (std::int64_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<std::int64_t> next{0};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::mutex mu;
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&] {
-      for (std::int64_t i = next++; i < n && !failed; i = next++) {
-        try {
-          fn(i);
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (!error) error = std::current_exception();
-          failed = true;
-        }
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-}
 
 BatchReport run_cooccur(store::Database& db, const config::Config& config, std::int64_t run_id) {
   BatchReport report;
@@ -135,7 +107,7 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
   const auto t1 = std::chrono::steady_clock::now();
   std::vector<std::vector<Recommendation>> lists(static_cast<size_t>(catalog.size()));
   const int k = rec.options().per_product;
-  parallel_for_each(catalog.size(), threads, [&](std::int64_t i) {
+  parallel_for(static_cast<std::int64_t>(catalog.size()), threads, [&](std::int64_t i) {
     lists[static_cast<size_t>(i)] = rec.recommend(static_cast<std::int32_t>(i), k);
   });
   const double lists_s = since(t1);

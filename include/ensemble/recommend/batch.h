@@ -50,7 +50,4 @@ std::unique_ptr<LoadedRecommender> load_recommender(store::Database& db, const c
 BatchReport run_recommend(store::Database& db, const config::Config& config, std::int64_t run_id,
                           int threads);
 
-// Runs fn(i) for i in [0, n) on `threads` threads (0 = all cores); rethrows the first exception.
-void parallel_for_each(std::int64_t n, int threads, const std::function<void(std::int64_t)>& fn);
-
 }  // namespace ensemble::recommend

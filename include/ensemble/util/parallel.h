@@ -1,4 +1,5 @@
-// A minimal batch-parallel loop over std::thread, with the first exception rethrown on the caller.
+// A minimal parallel loop over std::thread, with the first exception rethrown on the caller.
+// The one parallel_for of the library (embed, index and the pipeline stages use it).
 #pragma once
 
 #include <algorithm>
@@ -9,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace ensemble::embed::detail {
+namespace ensemble {
 
 inline int resolve_threads(int threads) {
   if (threads > 0) return threads;
@@ -53,4 +54,4 @@ void parallel_for(std::int64_t n, int threads, Fn&& fn) {
   if (error) std::rethrow_exception(error);
 }
 
-}  // namespace ensemble::embed::detail
+}  // namespace ensemble
