@@ -21,7 +21,7 @@ TEST(ParallelForTest, RunsEveryIndexOnceAndReportsProgressFromTheCaller) {
       });
   for (const auto& h : hits) EXPECT_EQ(h.load(), 1);
   EXPECT_EQ(last, 1000);
-  EXPECT_GT(calls, 1);
+  EXPECT_GE(calls, 1);  // how often depends on scheduling; the final report always comes
 }
 
 TEST(ParallelForTest, RethrowsTheWorkersException) {
