@@ -39,7 +39,7 @@
 
 #include "embed/classic_descriptor.h"
 #include "embed/crop.h"
-#include "embed/parallel.h"
+#include "ensemble/util/parallel.h"
 #include "ensemble/embed/classic_embedder.h"
 #include "ensemble/embed/projection.h"
 #include "ensemble/util/error.h"
@@ -486,7 +486,7 @@ void task_speed(const Args& a) {
     // Decode in parallel too, as the embed stage should (cv::imdecode is thread-safe).
     auto td = Clock::now();
     std::vector<cv::Mat> ims(std::min(a.speed_n, start + batch) - start);
-    ensemble::embed::detail::parallel_for(static_cast<std::int64_t>(ims.size()), a.threads, [&](std::int64_t i) {
+    ensemble::parallel_for(static_cast<std::int64_t>(ims.size()), a.threads, [&](std::int64_t i) {
       ims[i] = cv::imdecode(jpegs[start + i], cv::IMREAD_COLOR);
     });
     decode_s += seconds_since(td);
