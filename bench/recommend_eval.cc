@@ -54,6 +54,7 @@
 #include "ensemble/recommend/batch.h"
 #include "ensemble/store/store.h"
 #include "ensemble/util/error.h"
+#include "ensemble/util/parallel.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -448,7 +449,7 @@ Metrics measure(store::Store& store, const config::Config& cfg, const Truth& tru
   m.pairs = static_cast<std::int64_t>(loaded->pairs.pairs.size());
 
   std::vector<std::vector<Recommendation>> lists(static_cast<size_t>(cat.size()));
-  parallel_for_each(cat.size(), a.threads, [&](std::int64_t i) {
+  ensemble::parallel_for(static_cast<std::int64_t>(cat.size()), a.threads, [&](std::int64_t i) {
     lists[static_cast<size_t>(i)] = rec.recommend(static_cast<std::int32_t>(i), 10);
   });
   std::int64_t slots = 0, hub_slots = 0;
