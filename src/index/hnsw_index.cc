@@ -147,17 +147,7 @@ std::int64_t HnswIndex::remove(std::span<const Id> ids) {
 }
 
 SearchResults HnswIndex::search(std::span<const float> queries, int k, const IdFilter* filter) const {
-  if (k < 1) throw Error(ErrorCode::kInvalidArgument, "search: k must be at least 1, got " + std::to_string(k));
-  if (queries.size() % dim_ != 0) {
-    throw Error(ErrorCode::kInvalidArgument, "search: " + std::to_string(queries.size()) +
-                                                 " floats is not a whole number of queries of dimension " +
-                                                 std::to_string(dim_));
-  }
-  SearchResults out;
-  out.n = static_cast<std::int64_t>(queries.size()) / dim_;
-  out.k = k;
-  out.ids.assign(out.n * k, -1);
-  out.scores.assign(out.n * k, 0.0f);
+  SearchResults out = start_search(queries, k, dim_);
   const auto& g = *impl_->graph;
   const std::int64_t live = size();
   auto one = [&](std::int64_t q) {

@@ -3,11 +3,31 @@
 
 #include <algorithm>
 #include <limits>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "ensemble/index/vector_index.h"
+#include "ensemble/util/error.h"
 
 namespace ensemble::index::detail {
+
+// Checks search()'s arguments (k >= 1, whole queries of `dim` floats) and returns the result rows
+// for them, every slot still the padding (id -1). Shared by every VectorIndex implementation.
+inline SearchResults start_search(std::span<const float> queries, int k, int dim) {
+  if (k < 1) throw Error(ErrorCode::kInvalidArgument, "search: k must be at least 1, got " + std::to_string(k));
+  if (queries.size() % static_cast<std::size_t>(dim) != 0) {
+    throw Error(ErrorCode::kInvalidArgument, "search: " + std::to_string(queries.size()) +
+                                                 " floats is not a whole number of queries of dimension " +
+                                                 std::to_string(dim));
+  }
+  SearchResults out;
+  out.n = static_cast<std::int64_t>(queries.size()) / dim;
+  out.k = k;
+  out.ids.assign(out.n * k, -1);
+  out.scores.assign(out.n * k, 0.0f);
+  return out;
+}
 
 struct Hit {
   float score;
