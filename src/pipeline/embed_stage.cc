@@ -71,7 +71,7 @@ std::unique_ptr<embed::Embedder> make_stage_embedder(store::Store& store,
     for (std::int64_t b = 0; b < want; b += batch) {
       const std::int64_t n = std::min(batch, want - b);
       std::vector<cv::Mat> mats(static_cast<size_t>(n));
-      parallel_for(n, opts.threads == 0 ? 1 : opts.threads, [&](std::int64_t i) {
+      parallel_for(n, opts.threads, [&](std::int64_t i) {
         const auto& [sha, ext] = images[static_cast<size_t>(static_cast<double>(b + i) * step)];
         mats[static_cast<size_t>(i)] = load_media_image(store, sha, ext);
       });

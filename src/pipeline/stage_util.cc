@@ -1,13 +1,9 @@
 #include "pipeline/stage_util.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
-#include <exception>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <numeric>
-#include <thread>
 
 #include "ensemble/image/image_loader.h"
 #include "ensemble/segment/rle.h"
@@ -17,9 +13,7 @@
 namespace ensemble::pipeline {
 
 int worker_threads(const config::Config& config) {
-  const auto t = config.get_int("pipeline.threads");
-  if (t > 0) return static_cast<int>(t);
-  return std::max(1u, std::thread::hardware_concurrency());
+  return resolve_threads(static_cast<int>(config.get_int("pipeline.threads")));
 }
 
 std::string fingerprint(std::initializer_list<std::string> parts) {

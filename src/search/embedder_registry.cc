@@ -1,18 +1,16 @@
 #include "ensemble/search/embedder_registry.h"
 
-#include <algorithm>
-#include <thread>
 
 #include "ensemble/embed/classic_embedder.h"
 #include "ensemble/embed/projection.h"
 #include "ensemble/util/error.h"
+#include "ensemble/util/parallel.h"
 
 namespace ensemble::search {
 
 embed::EmbedderOptions embedder_options(const config::Config& config) {
   embed::EmbedderOptions opts;
-  const auto t = config.get_int("pipeline.threads");
-  opts.threads = t > 0 ? static_cast<int>(t) : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  opts.threads = resolve_threads(static_cast<int>(config.get_int("pipeline.threads")));
   opts.remote.dim = static_cast<int>(config.get_int("embed.dim"));
   opts.remote.batch_size = static_cast<int>(config.get_int("embed.remote_batch_size"));
   opts.remote.timeout_s = config.get_double("embed.remote_timeout_s");
