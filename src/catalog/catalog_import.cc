@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "catalog/image_intake.h"
+#include "catalog/import_finish.h"
 #include "ensemble/catalog/csv_reader.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/fs.h"
@@ -224,31 +225,7 @@ ImportReport import_catalog(store::Store& store, const fs::path& csv,
   }
   progress.finish();
 
-  store::RunOutcome outcome;
-  if (options.strict && report.rejected > 0) {
-    tx.reset();  // rolls back
-    report.rolled_back = true;
-    report.inserted = report.updated = 0;
-    outcome.status = "failed";
-    outcome.error = std::to_string(report.rejected) + " row(s) rejected; strict import rolled back";
-  } else {
-    store.media().sync();
-      tx->commit();
-    outcome.status = report.rejected > 0 ? "partial" : "ok";
-    if (report.rejected > 0) outcome.error = std::to_string(report.rejected) + " row(s) rejected";
-  }
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  outcome.input_rows = report.seen;
-  outcome.output_rows = report.inserted + report.updated;
-  outcome.failed_rows = report.rejected;
-  nlohmann::json stats = report.to_json();
-  if (stats["problems"].size() > 100) {
-    stats["problems"] = nlohmann::json(std::vector<nlohmann::json>(stats["problems"].begin(),
-                                                                   stats["problems"].begin() + 100));
-    stats["problems_truncated"] = true;
-  }
-  outcome.stats_json = stats.dump();
-  store.finish_run(report.run_id, outcome);
+  finish_import(store, tx, options.strict, "row(s)", t0, 100, report);
   return report;
 }
 

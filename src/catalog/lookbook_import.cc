@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "catalog/image_intake.h"
+#include "catalog/import_finish.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/progress.h"
 
@@ -119,25 +121,7 @@ ImportReport import_lookbooks(store::Store& store, const std::vector<fs::path>& 
     }
   }
   progress.finish();
-  store::RunOutcome outcome;
-  if (options.strict && report.rejected > 0) {
-    tx.reset();
-    report.rolled_back = true;
-    report.inserted = report.updated = 0;
-    outcome.status = "failed";
-    outcome.error = std::to_string(report.rejected) + " file(s) rejected; strict import rolled back";
-  } else {
-    store.media().sync();
-      tx->commit();
-    outcome.status = report.rejected > 0 ? "partial" : "ok";
-    if (report.rejected > 0) outcome.error = std::to_string(report.rejected) + " file(s) rejected";
-  }
-  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  outcome.input_rows = report.seen;
-  outcome.output_rows = report.inserted + report.updated;
-  outcome.failed_rows = report.rejected;
-  outcome.stats_json = report.to_json().dump();
-  store.finish_run(report.run_id, outcome);
+  finish_import(store, tx, options.strict, "file(s)", t0, SIZE_MAX, report);
   return report;
 }
 
