@@ -7,6 +7,7 @@
 
 #include "ensemble/catalog/lookbook_import.h"
 #include "ensemble/util/error.h"
+#include "testing/store_query.h"
 #include "testing/temp_dir.h"
 
 namespace ensemble::catalog {
@@ -21,11 +22,7 @@ void write_image(const fs::path& p, cv::Scalar colour, int w = 32, int h = 32) {
   ASSERT_TRUE(cv::imwrite(p.string(), cv::Mat(h, w, CV_8UC3, colour)));
 }
 
-std::int64_t count(store::Store& s, const std::string& sql) {
-  auto st = s.db().prepare(sql);
-  st.step();
-  return st.column_int(0);
-}
+using ensemble::testing::query_int;
 
 class CatalogImportTest : public ::testing::Test {
  protected:
@@ -74,7 +71,7 @@ TEST_F(CatalogImportTest, ReimportIsANoOpAndChangesAreUpdates) {
   EXPECT_EQ(again.inserted + again.updated, 0);
   const auto changed = run("id,title,category,image\np1,Red tee,shirt,img/red.png\n");
   EXPECT_EQ(changed.updated, 1);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM products"), 1);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM products"), 1);
 }
 
 TEST_F(CatalogImportTest, SameImageStoredOnce) {
@@ -120,7 +117,7 @@ TEST_F(CatalogImportTest, StrictRollsBackEverything) {
   const auto r = run("id,title,category,image\np1,Good,shirt,img/red.png\np2,Bad,shirt,img/nope.png\n",
                      strict);
   EXPECT_TRUE(r.rolled_back);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM products"), 0);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM products"), 0);
   EXPECT_EQ(store_->run(r.run_id)->status, "failed");
 }
 
@@ -132,8 +129,8 @@ TEST_F(CatalogImportTest, MissingRequiredColumnsIsAnErrorAndWritesNothing) {
     EXPECT_EQ(e.code(), ErrorCode::kBadInput);
     EXPECT_NE(std::string(e.what()).find("title"), std::string::npos);
   }
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM products"), 0);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM runs"), 0);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM products"), 0);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM runs"), 0);
 }
 
 TEST_F(CatalogImportTest, ImagesOverThePixelLimitAreRefused) {
@@ -194,7 +191,7 @@ TEST(LookbookImport, MissingInputIsNotFoundAndExplicitIdNeedsOneFile) {
   o.quiet = true;
   const auto r = import_lookbooks(*store, {dir / "a.png"}, o, cfg);
   EXPECT_EQ(r.inserted, 1);
-  EXPECT_EQ(count(*store, "SELECT count(*) FROM lookbooks WHERE id='x'"), 1);
+  EXPECT_EQ(query_int(*store, "SELECT count(*) FROM lookbooks WHERE id='x'"), 1);
 }
 
 }  // namespace

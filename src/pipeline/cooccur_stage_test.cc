@@ -2,15 +2,12 @@
 
 #include "ensemble/pipeline/pipeline.h"
 #include "recommend/test_store.h"
+#include "testing/store_query.h"
 
 namespace ensemble::pipeline {
 namespace {
 
-std::int64_t count(store::Store& s, const std::string& sql) {
-  auto st = s.db().prepare(sql);
-  st.step();
-  return st.column_int(0);
-}
+using ensemble::testing::query_int;
 
 // Two lookbooks: a shirt worn with trousers (both), sneakers in the first; a second person in the
 // first lookbook wears a bag.
@@ -45,10 +42,10 @@ TEST(CooccurStage, WritesPairsAndSlotsAndIsIncremental) {
   EXPECT_EQ(r.stages[0].status, "ok") << r.stages[0].error;
   EXPECT_EQ(r.stages[0].result.input_rows, 6);
   EXPECT_EQ(r.stages[0].result.output_rows, 3);  // T+B, T+S, B+S; never G (other person)
-  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM pairs WHERE product_a = 'G' OR product_b = 'G'"), 0);
-  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM pairs WHERE run_id = " +
+  EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM pairs WHERE product_a = 'G' OR product_b = 'G'"), 0);
+  EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM pairs WHERE run_id = " +
                                   std::to_string(r.stages[0].run_id)), 3);
-  EXPECT_GT(count(ts.store(), "SELECT count(*) FROM slot_stats"), 0);
+  EXPECT_GT(query_int(ts.store(), "SELECT count(*) FROM slot_stats"), 0);
   EXPECT_EQ(ts.store().run(r.stages[0].run_id)->backend, "ensemble:cosine");
   EXPECT_EQ(r.stages[0].result.stats["lookbooks"], 2);
 
@@ -59,13 +56,13 @@ TEST(CooccurStage, WritesPairsAndSlotsAndIsIncremental) {
   ts.match(ts.region("L2", 0, 0, 40, 10, 10), "S", 1, 0.9);  // new evidence: rerun
   r = run(ts.store(), cfg, {"cooccur"});
   EXPECT_EQ(r.stages[0].result.skipped_rows, 0);
-  EXPECT_EQ(count(ts.store(), "SELECT count FROM pairs WHERE product_a = 'B' AND product_b = 'S'"), 2);
+  EXPECT_EQ(query_int(ts.store(), "SELECT count FROM pairs WHERE product_a = 'B' AND product_b = 'S'"), 2);
 
   cfg.set_override("cooccur.scoring=reference");  // settings changed: rerun, other rows
   r = run(ts.store(), cfg, {"cooccur"});
   EXPECT_EQ(r.stages[0].status, "ok");
-  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM pairs WHERE scoring = 'reference'"), 6);
-  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM pairs WHERE scoring = 'ensemble'"), 3);
+  EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM pairs WHERE scoring = 'reference'"), 6);
+  EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM pairs WHERE scoring = 'ensemble'"), 3);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "ensemble/catalog/lookbook_import.h"
 #include "ensemble/pipeline/pipeline.h"
 #include "pipeline/stage_util.h"
+#include "testing/store_query.h"
 #include "testing/temp_dir.h"
 
 namespace ensemble::pipeline {
@@ -16,11 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::int64_t count(store::Store& s, const std::string& sql) {
-  auto st = s.db().prepare(sql);
-  st.step();
-  return st.column_int(0);
-}
+using ensemble::testing::query_int;
 
 class EmbedStageTest : public ::testing::Test {
  protected:
@@ -76,9 +73,9 @@ class EmbedStageTest : public ::testing::Test {
 TEST_F(EmbedStageTest, FitsEmbedsSkipsAndRefits) {
   auto r = run();
   ASSERT_EQ(r.stages[0].status, "ok") << r.stages[0].error;
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM embeddings WHERE owner_kind='product'"), 12);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM embeddings WHERE owner_kind='region'"), 1);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM models WHERE kind='projection' AND active=1"), 1);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM embeddings WHERE owner_kind='product'"), 12);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM embeddings WHERE owner_kind='region'"), 1);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM models WHERE kind='projection' AND active=1"), 1);
   // Vectors are 512-d and unit length; the model id names the fitted projection.
   {
     auto st = store_->db().prepare("SELECT dim, vector, model_id FROM embeddings LIMIT 1");
@@ -98,7 +95,7 @@ TEST_F(EmbedStageTest, FitsEmbedsSkipsAndRefits) {
   r = run();
   EXPECT_EQ(r.stages[0].result.skipped_rows, 13);
   EXPECT_EQ(r.stages[0].result.output_rows, 0);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM models"), 1);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM models"), 1);
 
   // A changed product image re-embeds that product only.
   {
@@ -116,9 +113,9 @@ TEST_F(EmbedStageTest, FitsEmbedsSkipsAndRefits) {
   cfg_.set_override("embed.fit_samples=6");
   r = run();
   EXPECT_EQ(r.stages[0].result.output_rows, 13);
-  EXPECT_EQ(count(*store_, "SELECT count(DISTINCT model_id) FROM embeddings"), 1);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM embeddings"), 13);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM models WHERE active=1"), 1);
+  EXPECT_EQ(query_int(*store_, "SELECT count(DISTINCT model_id) FROM embeddings"), 1);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM embeddings"), 13);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM models WHERE active=1"), 1);
 }
 
 }  // namespace

@@ -3,16 +3,13 @@
 #include <cmath>
 
 #include "ensemble/pipeline/pipeline.h"
+#include "testing/store_query.h"
 #include "testing/temp_dir.h"
 
 namespace ensemble::pipeline {
 namespace {
 
-std::int64_t count(store::Store& s, const std::string& sql) {
-  auto st = s.db().prepare(sql);
-  st.step();
-  return st.column_int(0);
-}
+using ensemble::testing::query_int;
 
 // Hand-made 4-d vectors: products along axes, regions near them.
 class MatchStageTest : public ::testing::Test {
@@ -73,8 +70,8 @@ TEST_F(MatchStageTest, MatchesBothWaysWithRanksAndCategoryVote) {
   EXPECT_EQ(st.column_text(0), "shoe2");
   EXPECT_EQ(st.column_int(1), 2);
   // Every region gets min(k, products) matches; every product min(k, regions).
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM matches WHERE direction='region_to_product'"), 8);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM matches WHERE direction='product_to_region'"), 8);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM matches WHERE direction='region_to_product'"), 8);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM matches WHERE direction='product_to_region'"), 8);
   auto top = store_->db().prepare(
       "SELECT region_id FROM matches WHERE direction='product_to_region' AND product_id='bag1'"
       " AND rank=1");
@@ -93,12 +90,12 @@ TEST_F(MatchStageTest, MatchesBothWaysWithRanksAndCategoryVote) {
 TEST_F(MatchStageTest, MinSimilarityAndCategoryConsistency) {
   cfg_.set_override("match.min_similarity=0.5");
   run();
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM matches WHERE score < 0.5"), 0);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM matches WHERE direction='region_to_product' AND region_id=1"), 2);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM matches WHERE score < 0.5"), 0);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM matches WHERE direction='region_to_product' AND region_id=1"), 2);
   cfg_.set_override("match.min_similarity=-1");
   cfg_.set_override("match.category_consistent=true");
   run();  // settings changed: recomputed
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM matches m JOIN products p ON p.id = m.product_id"
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM matches m JOIN products p ON p.id = m.product_id"
                            " WHERE direction='region_to_product' AND region_id=1 AND p.category <> 'sneakers'"),
             0);
 }

@@ -2,15 +2,12 @@
 
 #include "ensemble/pipeline/pipeline.h"
 #include "recommend/test_store.h"
+#include "testing/store_query.h"
 
 namespace ensemble::pipeline {
 namespace {
 
-std::int64_t count(store::Store& s, const std::string& sql) {
-  auto st = s.db().prepare(sql);
-  st.step();
-  return st.column_int(0);
-}
+using ensemble::testing::query_int;
 
 // Two lookbooks: a shirt worn with trousers (both), sneakers in the first; a second person in the
 // first lookbook wears a bag.
@@ -44,13 +41,13 @@ TEST(RecommendStage, WritesListsRerunsOnFeedbackAndIsIncremental) {
   ASSERT_EQ(r.stages.size(), 2u);
   EXPECT_EQ(r.stages[1].status, "ok") << r.stages[1].error;
   EXPECT_EQ(r.stages[1].result.input_rows, 4);
-  const auto rows = count(ts.store(), "SELECT count(*) FROM recommendations");
+  const auto rows = query_int(ts.store(), "SELECT count(*) FROM recommendations");
   EXPECT_EQ(r.stages[1].result.output_rows, rows);
-  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM recommendations WHERE run_id = " +
+  EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM recommendations WHERE run_id = " +
                                   std::to_string(r.stages[1].run_id)), rows);
-  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM recommendations WHERE product_id = 'T'"), 2);
+  EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM recommendations WHERE product_id = 'T'"), 2);
   // G has no pair and no vectors: an empty list, its reason kept for queries.
-  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM stage_items WHERE stage = 'recommend'"
+  EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM stage_items WHERE stage = 'recommend'"
                               " AND item_id = 'G' AND status = 'empty'"), 1);
   EXPECT_EQ(r.stages[1].result.stats["products_with_recommendations"], 3);
 
@@ -62,7 +59,7 @@ TEST(RecommendStage, WritesListsRerunsOnFeedbackAndIsIncremental) {
                   " VALUES ('T', 'S', 'ann', -1, 't')").run();
   r = run(ts.store(), cfg, {"recommend"});
   EXPECT_EQ(r.stages[0].result.skipped_rows, 0);
-  EXPECT_EQ(count(ts.store(), "SELECT count(*) FROM recommendations WHERE product_id = 'T'"
+  EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM recommendations WHERE product_id = 'T'"
                               " AND rec_product_id = 'S'"), 0);
   EXPECT_EQ(r.stages[0].result.stats["feedback_through"], 1);
 }

@@ -9,6 +9,7 @@
 #include "ensemble/segment/segmenter_config.h"
 #include "pipeline/stage_util.h"
 #include "pipeline/stages.h"
+#include "testing/store_query.h"
 #include "testing/temp_dir.h"
 
 namespace ensemble::pipeline {
@@ -16,11 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::int64_t count(store::Store& s, const std::string& sql) {
-  auto st = s.db().prepare(sql);
-  st.step();
-  return st.column_int(0);
-}
+using ensemble::testing::query_int;
 
 // A plain background with two "garments" side by side.
 void write_lookbook(const fs::path& p, int seed) {
@@ -70,9 +67,9 @@ TEST_F(SegmentStageTest, WritesRegionsAndIsIncremental) {
   ASSERT_EQ(r.stages.size(), 1u);
   EXPECT_EQ(r.stages[0].status, "ok") << r.stages[0].error;
   EXPECT_EQ(r.stages[0].result.input_rows, 3);
-  EXPECT_GT(count(*store_, "SELECT count(*) FROM regions"), 3);
-  EXPECT_EQ(count(*store_, "SELECT count(DISTINCT lookbook_id) FROM regions"), 3);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM stage_items WHERE stage='segment' AND status='ok'"), 3);
+  EXPECT_GT(query_int(*store_, "SELECT count(*) FROM regions"), 3);
+  EXPECT_EQ(query_int(*store_, "SELECT count(DISTINCT lookbook_id) FROM regions"), 3);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM stage_items WHERE stage='segment' AND status='ok'"), 3);
   // Each stored mask decodes to the lookbook's size and its area matches the row.
   auto st = store_->db().prepare("SELECT mask_rle, area, w, h FROM regions LIMIT 1");
   ASSERT_TRUE(st.step());
@@ -81,17 +78,17 @@ TEST_F(SegmentStageTest, WritesRegionsAndIsIncremental) {
   const cv::Mat mask = mask_from_blob(p, bytes);
   EXPECT_EQ(mask.size(), cv::Size(320, 240));
   EXPECT_EQ(cv::countNonZero(mask), st.column_int(1));
-  const auto regions_before = count(*store_, "SELECT count(*) FROM regions");
+  const auto regions_before = query_int(*store_, "SELECT count(*) FROM regions");
 
   r = run();  // nothing changed: everything skipped
   EXPECT_EQ(r.stages[0].result.skipped_rows, 3);
   EXPECT_EQ(r.stages[0].result.output_rows, 0);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM regions"), regions_before);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM regions"), regions_before);
 
   cfg_.set_override("segment.max_regions=1");  // settings changed: everything re-segmented
   r = run();
   EXPECT_EQ(r.stages[0].result.skipped_rows, 0);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM regions"), 3);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM regions"), 3);
 }
 
 TEST_F(SegmentStageTest, ACorruptMediaFileFailsOnlyThatLookbook) {
@@ -102,8 +99,8 @@ TEST_F(SegmentStageTest, ACorruptMediaFileFailsOnlyThatLookbook) {
   const auto r = run();
   EXPECT_EQ(r.stages[0].status, "partial");
   EXPECT_EQ(r.stages[0].result.failed_rows, 1);
-  EXPECT_EQ(count(*store_, "SELECT count(*) FROM stage_items WHERE status='failed' AND item_id='look1'"), 1);
-  EXPECT_EQ(count(*store_, "SELECT count(DISTINCT lookbook_id) FROM regions"), 2);
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM stage_items WHERE status='failed' AND item_id='look1'"), 1);
+  EXPECT_EQ(query_int(*store_, "SELECT count(DISTINCT lookbook_id) FROM regions"), 2);
   EXPECT_EQ(store_->run(r.stages[0].run_id)->status, "partial");
 }
 

@@ -5,6 +5,7 @@
 #include "ensemble/store/schema.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/sha256.h"
+#include "testing/store_query.h"
 #include "testing/temp_dir.h"
 
 namespace ensemble::store {
@@ -12,11 +13,7 @@ namespace {
 
 using ensemble::testing::TempDir;
 
-std::int64_t count(Database& db, const std::string& sql) {
-  Statement st = db.prepare(sql);
-  st.step();
-  return st.column_int(0);
-}
+using ensemble::testing::query_int;
 
 TEST(Database, TransactionRollsBackUnlessCommitted) {
   TempDir dir;
@@ -26,13 +23,13 @@ TEST(Database, TransactionRollsBackUnlessCommitted) {
     Transaction tx(db);
     db.prepare("INSERT INTO t VALUES (?)").bind(1, 1).run();
   }
-  EXPECT_EQ(count(db, "SELECT count(*) FROM t"), 0);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM t"), 0);
   {
     Transaction tx(db);
     db.prepare("INSERT INTO t VALUES (?)").bind(1, 2).run();
     tx.commit();
   }
-  EXPECT_EQ(count(db, "SELECT count(*) FROM t"), 1);
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM t"), 1);
 }
 
 TEST(Database, UsesWalAndForeignKeys) {
@@ -41,7 +38,7 @@ TEST(Database, UsesWalAndForeignKeys) {
   Statement st = db.prepare("PRAGMA journal_mode");
   st.step();
   EXPECT_EQ(st.column_text(0), "wal");
-  EXPECT_EQ(count(db, "PRAGMA foreign_keys"), 1);
+  EXPECT_EQ(query_int(db, "PRAGMA foreign_keys"), 1);
 }
 
 TEST(Database, BoundParametersAreNeverSql) {
@@ -73,7 +70,7 @@ TEST(Schema, NewDatabaseIsAtLatestVersion) {
   EXPECT_EQ(migrate(store->db()), 0);  // idempotent
   for (const char* t : {"products", "lookbooks", "regions", "embeddings", "matches", "pairs",
                         "recommendations", "feedback", "runs", "stage_items", "products_fts"}) {
-    EXPECT_EQ(count(store->db(),
+    EXPECT_EQ(query_int(store->db(),
                     std::string("SELECT count(*) FROM sqlite_master WHERE name='") + t + "'"),
               1)
         << t;
@@ -94,15 +91,15 @@ TEST(Schema, MigratesAVersion1DatabaseKeepingItsRows) {
   }
   auto store = Store::open(path);  // migrates to latest
   EXPECT_EQ(schema_version(store->db()), latest_schema_version());
-  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM products"), 1);
+  EXPECT_EQ(query_int(store->db(), "SELECT count(*) FROM products"), 1);
   // The v2 full-text index was filled from the rows that existed before the migration.
-  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'summer'"),
+  EXPECT_EQ(query_int(store->db(), "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'summer'"),
             1);
   // And is kept in sync afterwards.
   store->db().exec("UPDATE products SET title = 'Blue winter coat' WHERE id = 'p1'");
-  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'summer'"),
+  EXPECT_EQ(query_int(store->db(), "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'summer'"),
             0);
-  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'winter'"),
+  EXPECT_EQ(query_int(store->db(), "SELECT count(*) FROM products_fts WHERE products_fts MATCH 'winter'"),
             1);
 }
 
