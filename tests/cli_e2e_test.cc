@@ -7,6 +7,9 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <set>
 #include <string>
 
 #include "testing/temp_dir.h"
@@ -180,6 +183,46 @@ TEST_F(CliEndToEnd, FullPipelineThenQueries) {
   const Result seg = ensemble(dir(), "--db f.db segment --image sample/lookbooks/lb0000.jpg --out ov.png");
   EXPECT_EQ(seg.code, 0) << seg.out;
   EXPECT_TRUE(fs::exists(dir() / "ov.png"));
+
+  // Complete the look from a photo: its regions matched, then the missing slots filled.
+  const auto look = json_of(ensemble(dir(), "--db f.db complete --image sample/lookbooks/lb0001.jpg --json"));
+  ASSERT_FALSE(look["regions"].empty());
+  const int width = look["image"]["width"], height = look["image"]["height"];
+  for (const auto& r : look["regions"]) {
+    const auto& b = r["bbox"];
+    EXPECT_GE(b[0].get<int>(), 0);
+    EXPECT_LE(b[0].get<int>() + b[2].get<int>(), width);
+    EXPECT_LE(b[1].get<int>() + b[3].get<int>(), height);
+    EXPECT_GE(r["polygon"].size(), 3u) << r.dump();
+    for (std::size_t i = 1; i < r["matches"].size(); ++i) {
+      EXPECT_GE(r["matches"][i - 1]["score"].get<double>(), r["matches"][i]["score"].get<double>());
+    }
+  }
+  ASSERT_FALSE(look["outfit"].empty()) << look.dump();
+  std::set<std::string> slots;
+  bool pairs_started = false;
+  for (const auto& item : look["outfit"]) {
+    EXPECT_TRUE(slots.insert(item["slot"].get<std::string>()).second) << "two items of one slot";
+    if (item["source"] == "photo") {
+      EXPECT_FALSE(pairs_started) << "the photo's own items come first";
+      const auto& region = look["regions"][item["region"].get<std::size_t>()];
+      EXPECT_EQ(region["slot"], item["slot"]);
+      bool matched = false;
+      for (const auto& m : region["matches"]) matched = matched || m["product"] == item["product"];
+      EXPECT_TRUE(matched) << "a photo item is one of its region's matches";
+    } else {
+      EXPECT_EQ(item["source"], "pairs");
+      pairs_started = true;
+    }
+  }
+  EXPECT_EQ(look["outfit"][0]["source"], "photo");
+  // A photo without any usable region still gets its best whole-image matches.
+  const cv::Mat blank(120, 90, CV_8UC3, cv::Scalar(255, 255, 255));
+  ASSERT_TRUE(cv::imwrite((dir() / "blank.png").string(), blank));
+  const auto flat = json_of(ensemble(dir(), "--db f.db complete --image blank.png --json"));
+  ASSERT_EQ(flat["regions"].size(), 1u);
+  EXPECT_EQ(flat["regions"][0]["whole_image"], true);
+  EXPECT_EQ(ensemble(dir(), "--db f.db complete --image nope.jpg").code, 2);
 }
 
 TEST_F(CliEndToEnd, ExportWritesCsvAndJsonl) {

@@ -102,6 +102,42 @@ TEST(Outfit, PlanSkipsExclusiveAndUnlikelySlotsAndReportsEmptyOnes) {
   EXPECT_FALSE(o.items[1].reason.empty());
 }
 
+TEST(Outfit, CompletesAroundSeveralFixedItemsWithTheUnionOfTheirPlans) {
+  Catalog c;
+  const auto top = add(c, "T", "shirt");
+  const auto bottom = add(c, "B", "trousers");
+  const auto s1 = add(c, "S1", "sneakers");
+  const auto s2 = add(c, "S2", "sandals");
+  const auto bag = add(c, "G", "bag");
+  MapScorer sc(c);
+  sc.set(top, s1, 0.2);
+  sc.set(bottom, s1, 0.2);  // S1: 0.4 with both fixed items
+  sc.set(top, s2, 0.5);     // S2: 0.5 with the top alone, so it wins
+  sc.set(bottom, bag, 0.3);
+  MerchRules rules;
+  // top -> bottom 1, shoes 2/3; bottom -> top 1, shoes 2/3, bag 1/3.
+  const SlotModel slots = SlotModel::learn({{{"top", 1}, {"bottom", 1}, {"shoes", 1}},
+                                            {{"top", 1}, {"bottom", 1}, {"shoes", 1}},
+                                            {{"top", 1}, {"bottom", 1}, {"bag", 1}}},
+                                           1.0);
+  const Outfit o = complete_outfit({top, bottom}, c, sc, slots, rules, 0.3);
+  ASSERT_EQ(o.items.size(), 4u);  // the two fixed items, then shoes (2/3), then bag (1/3)
+  EXPECT_EQ(o.items[0].product, top);
+  EXPECT_EQ(o.items[0].reason, "in the photo");
+  EXPECT_EQ(o.items[1].product, bottom);
+  EXPECT_EQ(o.items[2].slot, "shoes");
+  EXPECT_EQ(o.items[2].product, s2);
+  EXPECT_NEAR(o.items[2].score, 0.5, 1e-12);
+  EXPECT_NEAR(o.items[2].probability, 2.0 / 3, 1e-12);
+  EXPECT_EQ(o.items[3].slot, "bag");
+  EXPECT_EQ(o.items[3].product, bag);
+  EXPECT_NEAR(o.items[3].probability, 1.0 / 3, 1e-12);
+  // A higher threshold plans only the shoes; neither fixed slot is planned again.
+  const Outfit strict = complete_outfit({top, bottom}, c, sc, slots, rules, 0.5);
+  ASSERT_EQ(strict.items.size(), 3u);
+  EXPECT_EQ(strict.items[2].slot, "shoes");
+}
+
 TEST(Rules, MerchandiserConstraints) {
   Catalog c;
   const auto w = add(c, "W", "shirt", "women");

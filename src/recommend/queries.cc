@@ -191,22 +191,15 @@ nlohmann::json recommend_query(store::Store& store, const config::Config& config
   return out;
 }
 
-nlohmann::json complete_query(store::Store& store, const config::Config& config,
-                              const std::string& product_id) {
-  auto& db = store.db();
-  require_product(db, product_id);
-  const SlotTable slots = SlotTable::with_overrides(config.get_list("cooccur.slot_map"));
-  const Catalog catalog = Catalog::load(db, slots);
-  const std::int32_t seed = catalog.find(product_id);
-  const MerchRules rules = MerchRules::from_config(config);
-  const SlotModel model = read_slot_model(db, config.get_string("cooccur.scoring"));
-  const StoredScorer scorer(db, catalog);
-  const Outfit outfit = build_outfit(seed, catalog, scorer, model, rules,
-                                     config.get_double("recommend.slot_threshold"));
-  nlohmann::json out = {{"product", product_id},
-                        {"plan", outfit.plan_source},
-                        {"outfit", nlohmann::json::array()},
-                        {"unfilled", nlohmann::json::array()}};
+namespace {
+
+// The outfit's items as JSON, with each item's evidence: the lookbooks of its stored pairs with the
+// items chosen before it.
+void write_outfit(const Outfit& outfit, const Catalog& catalog, const StoredScorer& scorer,
+                  nlohmann::json& out) {
+  out["plan"] = outfit.plan_source;
+  out["outfit"] = nlohmann::json::array();
+  out["unfilled"] = nlohmann::json::array();
   std::vector<std::int32_t> chosen;
   for (const auto& item : outfit.items) {
     if (item.product < 0) {
@@ -230,7 +223,49 @@ nlohmann::json complete_query(store::Store& store, const config::Config& config,
                              {"evidence", evidence}});
     chosen.push_back(item.product);
   }
+}
+
+}  // namespace
+
+nlohmann::json complete_query(store::Store& store, const config::Config& config,
+                              const std::string& product_id) {
+  auto& db = store.db();
+  require_product(db, product_id);
+  const SlotTable slots = SlotTable::with_overrides(config.get_list("cooccur.slot_map"));
+  const Catalog catalog = Catalog::load(db, slots);
+  const std::int32_t seed = catalog.find(product_id);
+  const MerchRules rules = MerchRules::from_config(config);
+  const SlotModel model = read_slot_model(db, config.get_string("cooccur.scoring"));
+  const StoredScorer scorer(db, catalog);
+  const Outfit outfit = build_outfit(seed, catalog, scorer, model, rules,
+                                     config.get_double("recommend.slot_threshold"));
+  nlohmann::json out = {{"product", product_id}};
+  write_outfit(outfit, catalog, scorer, out);
   if (outfit.items.size() == 1) out["reason"] = "no slot is planned for a " + catalog[seed].slot;
+  return out;
+}
+
+nlohmann::json complete_items_query(store::Store& store, const config::Config& config,
+                                    const std::vector<std::string>& product_ids) {
+  if (product_ids.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "complete_items_query needs at least one product");
+  }
+  auto& db = store.db();
+  const SlotTable slots = SlotTable::with_overrides(config.get_list("cooccur.slot_map"));
+  const Catalog catalog = Catalog::load(db, slots);
+  std::vector<std::int32_t> fixed;
+  for (const auto& id : product_ids) {
+    const std::int32_t i = catalog.find(id);
+    if (i < 0) throw Error(ErrorCode::kNotFound, "unknown product " + id);
+    if (std::find(fixed.begin(), fixed.end(), i) == fixed.end()) fixed.push_back(i);
+  }
+  const MerchRules rules = MerchRules::from_config(config);
+  const SlotModel model = read_slot_model(db, config.get_string("cooccur.scoring"));
+  const StoredScorer scorer(db, catalog);
+  const Outfit outfit = complete_outfit(fixed, catalog, scorer, model, rules,
+                                        config.get_double("recommend.slot_threshold"));
+  nlohmann::json out = nlohmann::json::object();
+  write_outfit(outfit, catalog, scorer, out);
   return out;
 }
 

@@ -4,7 +4,11 @@
 #include <string>
 
 #include "cli/cli_context.h"
+#include "ensemble/catalog/catalog_import.h"
+#include "ensemble/image/image_loader.h"
+#include "ensemble/look/photo_look.h"
 #include "ensemble/recommend/feedback.h"
+#include "ensemble/search/searcher.h"
 #include "ensemble/recommend/queries.h"
 #include "ensemble/util/error.h"
 
@@ -26,6 +30,43 @@ void print_list(const nlohmann::json& j) {
     std::printf("%-4d %-10s %-10s %7.3f %7d  %s\n", ++rank, r["product"].get<std::string>().c_str(),
                 r["slot"].get<std::string>().c_str(), r["score"].get<double>(),
                 r["support"].get<int>(), r["reason"].get<std::string>().c_str());
+  }
+}
+
+// `complete --image`: segment the photo, match its regions, fill the missing slots from pairs.
+void complete_image(CliContext& ctx, const std::string& path, bool json) {
+  const cv::Mat img = image::load_image(path, catalog::limits_from_config(ctx.config()));
+  auto& store = ctx.store(true);
+  const search::Searcher searcher(store, ctx.config());
+  const look::PhotoLook look(ctx.config(), searcher);
+  const auto j = look.complete(store, img);
+  if (json) {
+    CliContext::print_json(j);
+    return;
+  }
+  std::printf("%zu regions in %s (%dx%d)\n", j["regions"].size(), path.c_str(),
+              j["image"]["width"].get<int>(), j["image"]["height"].get<int>());
+  for (const auto& r : j["regions"]) {
+    const auto& b = r["bbox"];
+    std::printf("  region %-3d context %d  box %d,%d %dx%d  %-10s", r["id"].get<int>(),
+                r["context"].get<int>(), b[0].get<int>(), b[1].get<int>(), b[2].get<int>(),
+                b[3].get<int>(), r["slot"].get<std::string>().c_str());
+    for (const auto& m : r["matches"]) {
+      std::printf(" %s(%.2f)", m["product"].get<std::string>().c_str(), m["score"].get<double>());
+    }
+    std::printf("\n");
+  }
+  if (j.contains("reason")) std::printf("(%s)\n", j["reason"].get<std::string>().c_str());
+  std::printf("outfit (slot plan: %s)\n", j["plan"].get<std::string>().c_str());
+  for (const auto& item : j["outfit"]) {
+    std::printf("  %-10s %-10s %-6s %7.3f  %s\n", item["slot"].get<std::string>().c_str(),
+                item["product"].get<std::string>().c_str(),
+                item["source"].get<std::string>().c_str(), item["score"].get<double>(),
+                item["reason"].get<std::string>().c_str());
+  }
+  for (const auto& u : j["unfilled"]) {
+    std::printf("  %-10s %-10s %-6s %7s  %s\n", u["slot"].get<std::string>().c_str(), "-", "", "",
+                u["reason"].get<std::string>().c_str());
   }
 }
 
@@ -55,13 +96,14 @@ void add_recommend_commands(CLI::App& app, CliContext& ctx) {
     static std::string image;
     static bool json = false;
     auto* p = cmd->add_option("--product", product, "seed product id");
-    auto* i = cmd->add_option("--image", image, "an inspiration photo (not in this build yet)");
+    auto* i = cmd->add_option("--image", image,
+                              "an inspiration photo: its items matched, missing slots filled");
     p->excludes(i);
     cmd->add_flag("--json", json, "print as JSON");
     cmd->callback([&ctx] {
       if (!image.empty()) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    "complete --image is not available in this build yet; use --product");
+        complete_image(ctx, image, json);
+        return;
       }
       if (product.empty()) throw Error(ErrorCode::kInvalidArgument, "complete needs --product ID");
       const auto j = recommend::complete_query(ctx.store(true), ctx.config(), product);

@@ -40,4 +40,14 @@ std::vector<SlotCompletion> plan_slots(const SlotModel& slots, const MerchRules&
 Outfit build_outfit(std::int32_t seed, const Catalog& catalog, const PairScorer& scorer,
                     const SlotModel& slots, const MerchRules& rules, double threshold);
 
+// The same around several products already chosen (for example the items found in a photo), the
+// first being the anchor for the price band. The plan is the union of the chosen slots' completions
+// (for each slot its highest P(slot | chosen slot) >= threshold, most probable first), minus the
+// chosen slots and the slots the rules exclude next to any chosen one. Items: the fixed products
+// first (reason "in the photo"), then the planned slots. REQUIRES: fixed non-empty, distinct.
+// build_outfit(seed, ...) is complete_outfit({seed}, ...) with the seed's reason "the seed".
+Outfit complete_outfit(const std::vector<std::int32_t>& fixed, const Catalog& catalog,
+                       const PairScorer& scorer, const SlotModel& slots, const MerchRules& rules,
+                       double threshold);
+
 }  // namespace ensemble::recommend

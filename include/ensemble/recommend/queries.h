@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,6 +25,13 @@ nlohmann::json recommend_query(store::Store& store, const config::Config& config
 //  "probability", "reason", "evidence"}], "unfilled": [{"slot", "reason"}]}
 nlohmann::json complete_query(store::Store& store, const config::Config& config,
                               const std::string& product_id);
+
+// An outfit around several given products (e.g. the items found in a photo; the first is the anchor
+// for the price band): {"plan", "outfit": [the given products first (reason "in the photo"), then
+// one product per planned slot], "unfilled"}. Error(kNotFound) for an unknown id,
+// Error(kInvalidArgument) for an empty list.
+nlohmann::json complete_items_query(store::Store& store, const config::Config& config,
+                                    const std::vector<std::string>& product_ids);
 
 // {"scoring": ..., "slots": [{"seed", "source", "support", "completions": [{"slot",
 //  "probability"}]}], "note"?: ...}
