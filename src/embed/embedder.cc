@@ -5,8 +5,15 @@
 #include "ensemble/embed/classic_embedder.h"
 #include "ensemble/embed/remote_embedder.h"
 #include "ensemble/util/error.h"
+#if ENSEMBLE_WITH_TORCH
+#include "embed/clip_embedder.h"
+#endif
 
 namespace ensemble::embed {
+
+Embeddings Embedder::embed_text(std::span<const std::string>) const {
+  throw Error(ErrorCode::kInvalidArgument, "embedder " + id() + " has no text tower (text queries need a clip: model)");
+}
 
 std::unique_ptr<Embedder> make_embedder(std::string_view spec, const EmbedderOptions& options) {
   if (spec.empty() || spec == "classic") {
@@ -18,10 +25,21 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec, const EmbedderOpt
     return std::make_unique<RemoteEmbedder>(std::string(spec.substr(7)), options.remote, options.threads);
   }
   if (spec.starts_with("clip:")) {
+    // An id ("clip:M.json#v1#name@ver#sha=...") names the same model: drop the version fields.
+    const std::string canonical = spec_of_id(spec);
+    const std::string manifest = canonical.substr(5);
+    if (manifest.empty()) {
+      throw Error(ErrorCode::kInvalidArgument, "embedder '" + std::string(spec) + "': expected clip:MANIFEST.json");
+    }
+#if ENSEMBLE_WITH_TORCH
+    return make_clip_embedder(canonical, manifest, options);
+#else
     throw Error(ErrorCode::kInvalidArgument,
                 "embedder '" + std::string(spec) +
-                    "': the CLIP/FashionCLIP embedder needs the LibTorch build, which is not available yet; "
-                    "use 'classic' or 'remote:URL'");
+                    "': this Ensemble was built without LibTorch (ENSEMBLE_WITH_TORCH=OFF), so the "
+                    "CLIP/FashionCLIP embedder cannot run; install libtorch-dev and rebuild, or use "
+                    "'classic' or 'remote:URL'");
+#endif
   }
   throw Error(ErrorCode::kInvalidArgument, "unknown embedder '" + std::string(spec) +
                                                "': expected 'classic', 'remote:URL' or 'clip:MANIFEST'");

@@ -3,6 +3,7 @@
 
 #include "ensemble/embed/classic_embedder.h"
 #include "ensemble/embed/projection.h"
+#include "ensemble/neural/runtime.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/parallel.h"
 
@@ -15,7 +16,19 @@ embed::EmbedderOptions embedder_options(const config::Config& config) {
   opts.remote.batch_size = static_cast<int>(config.get_int("embed.remote_batch_size"));
   opts.remote.timeout_s = config.get_double("embed.remote_timeout_s");
   opts.remote.max_retries = static_cast<int>(config.get_int("embed.remote_retries"));
+  const neural::RuntimeOptions rt = neural_runtime(config);
+  opts.device = rt.device;
+  opts.neural_threads = rt.threads;
+  opts.batch_size = rt.batch_size;
   return opts;
+}
+
+neural::RuntimeOptions neural_runtime(const config::Config& config) {
+  neural::RuntimeOptions rt;
+  rt.device = config.get_string("pipeline.device");
+  rt.threads = static_cast<int>(config.get_int("pipeline.threads"));  // 0 = automatic (runtime.h)
+  rt.batch_size = static_cast<int>(config.get_int("pipeline.batch_size"));
+  return rt;
 }
 
 std::unique_ptr<embed::Embedder> open_embedder(store::Store& store, const config::Config& config) {

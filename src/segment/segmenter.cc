@@ -4,6 +4,9 @@
 
 #include "ensemble/util/error.h"
 #include "segment/classic_segmenter.h"
+#if ENSEMBLE_WITH_TORCH
+#include "segment/torch_sam_model.h"
+#endif
 
 namespace ensemble::segment {
 
@@ -41,20 +44,28 @@ std::unique_ptr<Segmenter> make_segmenter(const std::string& spec, const Segment
   config.validate();
   if (spec == "classic") return make_classic_segmenter(config);
   if (spec.rfind("sam:", 0) == 0) {
-    const std::string rest = spec.substr(4);
-    const auto comma = rest.find(',');
-    if (comma == std::string::npos || comma == 0 || comma + 1 == rest.size() ||
-        rest.find(',', comma + 1) != std::string::npos) {
+    // "sam:MANIFEST" (docs/MODELS.md); an id "sam:MANIFEST#v1#..." names the same model.
+    const std::string manifest = spec.substr(4, spec.find('#') == std::string::npos ? std::string::npos
+                                                                                     : spec.find('#') - 4);
+#if ENSEMBLE_WITH_TORCH
+    if (manifest.empty() || manifest.find(',') != std::string::npos) {
       throw Error(ErrorCode::kInvalidArgument,
-                  "segmenter '" + spec + "': expected sam:ENCODER,DECODER (two model files)");
+                  "segmenter '" + spec + "': expected sam:MANIFEST (one model manifest naming the encoder and "
+                                         "decoder files; see docs/MODELS.md)");
+    }
+    return make_torch_sam_segmenter(manifest, config);
+#else
+    if (manifest.empty()) {
+      throw Error(ErrorCode::kInvalidArgument, "segmenter '" + spec + "': expected sam:MANIFEST");
     }
     throw Error(ErrorCode::kInvalidArgument,
                 "segmenter '" + spec +
                     "': this Ensemble was built without LibTorch, so SAM cannot run; use 'classic' "
-                    "or rebuild with the LibTorch runtime");
+                    "or rebuild with the LibTorch runtime (libtorch-dev, ENSEMBLE_WITH_TORCH=ON)");
+#endif
   }
   throw Error(ErrorCode::kInvalidArgument,
-              "unknown segmenter '" + spec + "': expected 'classic' or 'sam:ENCODER,DECODER'");
+              "unknown segmenter '" + spec + "': expected 'classic' or 'sam:MANIFEST'");
 }
 
 }  // namespace ensemble::segment

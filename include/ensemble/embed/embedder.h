@@ -8,7 +8,10 @@
 //                      (ClassicEmbedder, classic_embedder.h). The default.
 //   "remote:URL"       a model-serving HTTP endpoint (RemoteEmbedder, remote_embedder.h); wire
 //                      format in docs/EMBEDDINGS.md.
-//   "clip:MANIFEST"    reserved for the LibTorch CLIP/FashionCLIP embedder (not built yet).
+//   "clip:MANIFEST"    a CLIP/FashionCLIP TorchScript image tower (+ optional text tower) described
+//                      by a model manifest (docs/MODELS.md); needs the LibTorch build
+//                      (ENSEMBLE_WITH_TORCH). Whole images get CLIP's own preprocessing (shortest
+//                      side resized, centre crop); masked regions are prepared as below first.
 //
 // Input convention shared by every embedder (see docs/EMBEDDINGS.md, "Preparing a crop"):
 //   images[i]  CV_8UC3 (BGR, as cv::imread returns), CV_8UC1 (grey) or CV_8UC4 (BGRA), any size.
@@ -68,6 +71,11 @@ struct EmbedderOptions {
   // the built-in deterministic random projection (see classic_embedder.h).
   std::filesystem::path projection;
   RemoteOptions remote;
+  // Neural backends ("clip:"): the device ("cpu", "cuda" or "auto"), LibTorch's intra-op threads
+  // (0 = automatic, see ensemble/neural/runtime.h) and images per forward pass.
+  std::string device = "cpu";
+  int neural_threads = 0;
+  int batch_size = 16;
 };
 
 // Thread-safety: embed() is const and may be called from several threads at once on one object;
@@ -92,11 +100,20 @@ class Embedder {
   // An error fails the whole batch: nothing partial is returned.
   virtual Embeddings embed(std::span<const cv::Mat> images,
                            std::span<const cv::Mat> masks = {}) const = 0;
+
+  // Text tower (CLIP-style embedders): true when embed_text() maps text into the same space as
+  // embed(), so a text query can be answered by vector search. Default: false.
+  virtual bool has_text() const { return false; }
+  // Embeds texts: texts.size() × dim(), rows L2-normalised. Same thread-safety as embed().
+  // Default (no text tower): throws Error(kInvalidArgument).
+  virtual Embeddings embed_text(std::span<const std::string> texts) const;
 };
 
 // Builds an embedder from its spec ("classic", "remote:http://...", "clip:..."; see above).
-// Throws Error(kInvalidArgument) for an unknown or malformed spec (and for "clip:", which needs the
-// LibTorch build), Error(kNotFound)/Error(kBadInput) for a missing or corrupt projection file.
+// Throws Error(kInvalidArgument) for an unknown or malformed spec (and for "clip:" in a build without
+// LibTorch, or with device "cuda" where there is none), Error(kNotFound)/Error(kBadInput) for a
+// missing or corrupt projection file, manifest or model file (a "clip:" model is checked against its
+// manifest when it is built, never at the first query). "clip:MANIFEST#..." (an id) is accepted.
 std::unique_ptr<Embedder> make_embedder(std::string_view spec, const EmbedderOptions& options = {});
 
 // The factory spec inside an id: "classic#v1#pca=..." -> "classic".

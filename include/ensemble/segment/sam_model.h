@@ -1,7 +1,8 @@
 // Segment Anything as two calls, so automatic mask generation can run over any runtime: the image
 // encoder (once per image) and the prompt/mask decoder (a batch of point prompts per call).
 //
-// The LibTorch implementation lives behind ENSEMBLE_WITH_TORCH (separate issue); tests use a mock.
+// The LibTorch implementation (src/segment/torch_sam_model.cc) lives behind ENSEMBLE_WITH_TORCH; the
+// filter tests use a mock.
 // make_sam_segmenter() turns any SamModel into a Segmenter that runs SAM's automatic mask generator:
 // an N×N point grid, batches of points_per_batch, 3 candidate masks per point, then the filters of
 // mask_filters.h in SAM's order, then the region quality filters and outfit contexts.
@@ -46,7 +47,7 @@ class SamModel {
                                   const std::vector<cv::Point2f>& points) = 0;
 };
 
-// A Segmenter over a model. spec is what id() returns (e.g. "sam:enc.pt,dec.pt"). Validates config.
+// A Segmenter over a model. spec is what id() returns (e.g. "sam:models/sam_vit_b.json"). Validates config.
 // The segmenter serialises calls into the model with a mutex, so the model need not be thread-safe.
 std::unique_ptr<Segmenter> make_sam_segmenter(std::unique_ptr<SamModel> model, std::string spec,
                                               const SegmenterConfig& config = {});

@@ -2,9 +2,10 @@
 //
 // Two backends, chosen by a factory string that also goes into the pipeline config and lineage:
 //   "classic"                weight-free, OpenCV only (the default; what the demo and tests use)
-//   "sam:ENCODER,DECODER"    Segment Anything's automatic mask generation over a SamModel
-//                            (see sam_model.h); needs the LibTorch runtime, which this build lacks:
-//                            make_segmenter() throws Error(kInvalidArgument) for it until then.
+//   "sam:MANIFEST"           Segment Anything's automatic mask generation over a SamModel
+//                            (sam_model.h) run by LibTorch from TorchScript files described by a
+//                            manifest (docs/MODELS.md); in a build without LibTorch (ENSEMBLE_WITH_TORCH
+//                            off) make_segmenter() throws Error(kInvalidArgument) for it.
 // Both produce SAM-shaped candidates (mask, predicted IoU, stability score) that go through the same
 // filters (mask_filters.h, region_filters.h) and get outfit contexts (outfit_context.h).
 //
@@ -84,7 +85,7 @@ class Segmenter {
   std::string config_json() const { return config().to_json(); }
 };
 
-// Builds a segmenter from its spec ("classic" or "sam:ENCODER,DECODER"). Validates config.
+// Builds a segmenter from its spec ("classic" or "sam:MANIFEST"). Validates config.
 // Throws Error(kInvalidArgument) for an unknown or malformed spec, an invalid config, or a backend this
 // build lacks.
 std::unique_ptr<Segmenter> make_segmenter(const std::string& spec, const SegmenterConfig& config = {});
