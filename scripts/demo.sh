@@ -3,6 +3,8 @@
 # it into demo/ensemble.db, run every pipeline stage, and print counts, per-stage timings and paths.
 # Re-running reuses the generated sample and the database: imports and stages are incremental.
 # ENSEMBLE_DEMO_SMALL=1 uses the small preset (seconds).
+# At the end it serves the database over HTTP (`ensemble serve`: the web UI and docs/API.md) in the
+# foreground until Ctrl-C; ENSEMBLE_DEMO_NO_SERVE=1 skips that, ENSEMBLE_DEMO_PORT picks the port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BUILD:-build}/tools/ensemble
@@ -50,3 +52,11 @@ Database: $DB (media in ${DB%.db}.media/)
 Report:   $OUT/report.json   (lineage: $BIN --db $DB runs)
 Sample:   $OUT/sample/ (catalog.csv, lookbooks/, ground_truth.json)
 MSG
+
+if [ -n "${ENSEMBLE_DEMO_NO_SERVE:-}" ]; then
+  exit 0
+fi
+PORT=${ENSEMBLE_DEMO_PORT:-8080}
+step "server (Ctrl-C to stop)"
+echo "Open http://127.0.0.1:$PORT/"
+exec "$BIN" --db "$DB" serve --host 127.0.0.1 --port "$PORT"

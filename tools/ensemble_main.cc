@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   ensemble::cli::add_recommend_commands(app, ctx);
   ensemble::cli::add_segment_commands(app, ctx);
   ensemble::cli::add_search_command(app, ctx);
+  ensemble::cli::add_serve_command(app, ctx);
 
   try {
     app.parse(argc, argv);

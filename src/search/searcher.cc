@@ -73,10 +73,20 @@ void check_k(int k) {
   }
 }
 
+SearchModel open_search_model(store::Store& store, const config::Config& config) {
+  std::shared_ptr<const embed::Embedder> embedder = open_embedder(store, config);
+  auto index = load_product_index(store, embedder->id());
+  index->set_threads(1);  // before it becomes const and shared
+  return {std::move(embedder), std::move(index)};
+}
+
 Searcher::Searcher(store::Store& store, const config::Config& config)
-    : store_(store), embedder_(open_embedder(store, config)) {
-  index_ = load_product_index(store, embedder_->id());
-  index_->set_threads(1);
+    : Searcher(store, open_search_model(store, config)) {}
+
+Searcher::Searcher(store::Store& store, SearchModel model) : store_(store), model_(std::move(model)) {
+  if (!model_.embedder || !model_.index) {
+    throw Error(ErrorCode::kInternal, "Searcher needs an embedder and a product index");
+  }
 }
 
 Searcher::~Searcher() = default;
@@ -102,8 +112,9 @@ std::vector<SearchHit> Searcher::search_vector(const float* query, const SearchO
   index::IdFilter filter;
   if (allowed) filter = [&allowed](index::Id id) { return allowed->count(id) != 0; };
   const int k = options.k + (exclude.empty() ? 0 : 1);
-  const auto res = index_->search(std::span<const float>(query, static_cast<size_t>(index_->dim())),
-                                  k, allowed ? &filter : nullptr);
+  const auto& index = *model_.index;
+  const auto res = index.search(std::span<const float>(query, static_cast<size_t>(index.dim())), k,
+                                allowed ? &filter : nullptr);
   std::vector<SearchHit> out;
   for (int j = 0; j < res.count(0); ++j) {
     SearchHit h = hit_for_rowid(store_, res.id(0, j), res.score(0, j));
@@ -116,8 +127,18 @@ std::vector<SearchHit> Searcher::search_vector(const float* query, const SearchO
 
 std::vector<SearchHit> Searcher::by_image(const cv::Mat& bgr, const SearchOptions& options) const {
   const cv::Mat images[1] = {bgr};
-  const embed::Embeddings e = embedder_->embed(images);
+  const embed::Embeddings e = model_.embedder->embed(images);
   return search_vector(e.row(0), options, "");
+}
+
+std::vector<SearchHit> Searcher::by_vector(std::span<const float> query,
+                                           const SearchOptions& options) const {
+  if (static_cast<int>(query.size()) != model_.index->dim()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "query vector has " + std::to_string(query.size()) + " values, the index " +
+                    std::to_string(model_.index->dim()));
+  }
+  return search_vector(query.data(), options, "");
 }
 
 std::vector<SearchHit> Searcher::by_product(const std::string& product_id,
@@ -125,7 +146,7 @@ std::vector<SearchHit> Searcher::by_product(const std::string& product_id,
   auto st = store_.db().prepare(
       "SELECT e.vector, e.dim FROM products p LEFT JOIN embeddings e ON e.owner_kind = 'product'"
       " AND e.owner_id = p.id AND e.model_id = ? WHERE p.id = ?");
-  st.bind(1, embedder_->id()).bind(2, product_id);
+  st.bind(1, model_.embedder->id()).bind(2, product_id);
   if (!st.step()) throw Error(ErrorCode::kNotFound, "unknown product id '" + product_id + "'");
   if (st.column_is_null(0)) {
     throw Error(ErrorCode::kConflict, "product '" + product_id +

@@ -4,6 +4,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "ensemble/catalog/catalog_import.h"
 #include "ensemble/search/embedder_registry.h"
 #include "ensemble/search/product_index.h"
@@ -135,6 +139,45 @@ TEST_F(SearchTest, MissingOrStaleIndexIsRefusedAndSyncUpdatesIncrementally) {
   EXPECT_NO_THROW(Searcher(*store_, cfg_));
   sync_product_index(*store_, cfg_, model_, 0, &rep);
   EXPECT_EQ(rep.action, "unchanged");
+}
+
+// The server's pattern: one SearchModel opened once, a Searcher per thread on its own Store.
+TEST_F(SearchTest, ASharedModelServesSearchersOnSeveralThreads) {
+  sync_product_index(*store_, cfg_, model_, 0, nullptr);
+  const SearchModel model = open_search_model(*store_, cfg_);
+  ASSERT_TRUE(model.embedder && model.index);
+  EXPECT_EQ(model.index->size(), 15);
+  SearchOptions o;
+  o.k = 4;
+  std::vector<std::vector<std::string>> expected;
+  {
+    const Searcher s(*store_, model);
+    EXPECT_EQ(&s.product_index(), model.index.get());
+    for (int i = 0; i < 15; ++i) {
+      std::vector<std::string> ids;
+      for (const auto& h : s.by_product("p" + std::to_string(i), o)) ids.push_back(h.product);
+      expected.push_back(ids);
+    }
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      auto store = store::Store::open(dir_ / "e.db");
+      const Searcher s(*store, model);
+      for (int round = 0; round < 20; ++round) {
+        const int i = (t * 5 + round) % 15;
+        std::vector<std::string> ids;
+        for (const auto& h : s.by_product("p" + std::to_string(i), o)) ids.push_back(h.product);
+        if (ids != expected[i]) ++mismatches;
+        if (s.by_image(product_image(i), o).front().product != "p" + std::to_string(i)) ++mismatches;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  // A model without its parts is refused.
+  EXPECT_THROW(Searcher(*store_, SearchModel{}), Error);
 }
 
 TEST(CheckK, RejectsOutOfRange) {

@@ -52,6 +52,7 @@ void add_export_command(CLI::App& app, CliContext& ctx);
 void add_recommend_commands(CLI::App& app, CliContext& ctx);
 void add_segment_commands(CLI::App& app, CliContext& ctx);
 void add_search_command(CLI::App& app, CliContext& ctx);
+void add_serve_command(CLI::App& app, CliContext& ctx);
 
 // Exit status a command wants (set by commands that succeed with problems, e.g. rejected rows).
 int& pending_exit_code();

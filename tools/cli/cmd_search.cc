@@ -5,6 +5,7 @@
 #include "ensemble/catalog/catalog_import.h"
 #include "ensemble/image/image_loader.h"
 #include "ensemble/search/searcher.h"
+#include "ensemble/search/text_query.h"
 #include "ensemble/util/error.h"
 
 namespace ensemble::cli {
@@ -37,7 +38,7 @@ void add_search_command(CLI::App& app, CliContext& ctx) {
     if (!category.empty()) o.category = category;
     std::vector<search::SearchHit> hits;
     if (image_path.empty() && product.empty()) {
-      hits = search::Searcher::by_text(store, text, o);
+      hits = search::search_text(store, ctx.config(), text, o);
     } else {
       if (!text.empty()) o.text = text;
       search::Searcher searcher(store, ctx.config());

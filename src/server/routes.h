@@ -1,0 +1,54 @@
+// The route groups of the API (docs/API.md) and what they share. Each add_*_routes registers its
+// handlers on the Router; handlers lease a Worker per request (its own SQLite connection).
+#pragma once
+
+#include <optional>
+#include <semaphore>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ensemble/server/server.h"
+#include "ensemble/store/store.h"
+#include "server/http.h"
+#include "server/metrics.h"
+#include "server/snapshot.h"
+#include "server/static_files.h"
+#include "server/workers.h"
+
+namespace ensemble::server {
+
+struct ServerContext {
+  const ServerOptions& options;
+  SnapshotManager& snapshots;
+  WorkerPool& workers;
+  Metrics& metrics;
+  const StaticFiles& files;
+  // Photo work (decode, segment, embed) is CPU-bound: at most this many at once (the cores), the
+  // others wait their turn instead of multiplying memory and thrashing the cores.
+  std::counting_semaphore<1024>& photo_slots;
+};
+
+// Holds one photo slot for its scope.
+class PhotoSlot {
+ public:
+  explicit PhotoSlot(std::counting_semaphore<1024>& s) : s_(s) { s_.acquire(); }
+  ~PhotoSlot() { s_.release(); }
+  PhotoSlot(const PhotoSlot&) = delete;
+  PhotoSlot& operator=(const PhotoSlot&) = delete;
+
+ private:
+  std::counting_semaphore<1024>& s_;
+};
+
+void add_search_routes(Router& router, ServerContext& ctx);   // routes_search.cc
+void add_catalog_routes(Router& router, ServerContext& ctx);  // routes_catalog.cc
+void add_ops_routes(Router& router, ServerContext& ctx);      // routes_ops.cc
+void add_static_routes(Router& router, ServerContext& ctx);   // routes_static.cc (register last)
+
+// {"title", "category", "image": URL} of a product, nullopt when it does not exist.
+std::optional<nlohmann::json> product_brief(store::Store& store, const std::string& id);
+// Adds title/category/image (URL) to every object with a "product" member in arr (an array).
+void add_product_briefs(store::Store& store, nlohmann::json& arr);
+
+}  // namespace ensemble::server
