@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "ensemble/segment/mask_filters.h"
 #include "segment/region_hierarchy.h"
 
 namespace ensemble::segment::classic {
@@ -57,5 +58,34 @@ std::vector<float> leaf_logits(const RegionHierarchy& tree, int node, int seed_l
 int region_at_logit(const RegionHierarchy& tree, int node, int seed_leaf, float logit_threshold);
 // SAM's stability score of the candidate, from the hierarchy.
 float stability(const RegionHierarchy& tree, int node, int seed_leaf, float mask_threshold, float offset);
+
+// --- Pair candidates (classic_pairs.cc) -----------------------------------------------------------
+// A pair of shoes, the lenses of sunglasses, two gloves: one product in two disjoint regions that no
+// hierarchy merges before swallowing what lies between them. Two candidates form a pair when each is
+// at most kPairMaxPartFrac of the image, their areas are within kPairMinAreaRatio, their boxes'
+// widths and heights within kPairMinSizeRatio, the boxes overlap by >= kPairMinYOverlap of the lower
+// height in y and by <= kPairMaxXOverlap of the narrower width in x, with a gap of at most
+// kPairMaxGap × the wider width, and their mean Lab colours (8-bit scale) are within
+// kPairMaxColourDistance.
+inline constexpr double kPairMaxPartFrac = 0.05;
+inline constexpr double kPairMinAreaRatio = 0.5;
+inline constexpr double kPairMinSizeRatio = 0.6;
+inline constexpr double kPairMinYOverlap = 0.5;
+inline constexpr double kPairMaxXOverlap = 0.15;
+inline constexpr double kPairMaxGap = 1.0;
+inline constexpr float kPairMaxColourDistance = 14.f;
+// Unions whose boxes overlap more than this are the same pair found twice; the first is kept.
+inline constexpr float kPairDuplicateBoxIou = 0.7f;
+
+struct PairPart {
+  std::int64_t area = 0;
+  cv::Rect box;
+  cv::Vec3f mean_lab;
+};
+bool is_pair(const PairPart& a, const PairPart& b, double image_pixels);
+// For candidates (binarized, at lab8's size, best first) appends the union of every pair of disjoint
+// candidates that is_pair() accepts, at most one per box (box IoU > kPairDuplicateBoxIou), with the
+// weaker half's predicted IoU and stability. Returns how many were appended.
+std::size_t add_pair_unions(std::vector<MaskCandidate>& c, const cv::Mat& lab8);
 
 }  // namespace ensemble::segment::classic

@@ -158,6 +158,9 @@ class ClassicSegmenter final : public Segmenter {
       cands[i].box = mask_box(cands[i].mask);
     }
     run_nms_and_cleanup(cands, config_, stats);
+    // Pairs (shoes, sunglasses) from the survivors: their union is one product.
+    add_pair_unions(cands, features.lab8);
+    stats.add("pairs", static_cast<std::int64_t>(cands.size()));
     return finish_segmentation(std::move(cands), work, bgr.size(), config_, std::move(stats));
   }
 

@@ -153,6 +153,58 @@ TEST(Classic, KeepDroppedReturnsFilteredRegionsWithReasons) {
   }
 }
 
+TEST(ClassicPairs, PairsAreSideBySideAlikeAndDisjoint) {
+  const double pixels = 320.0 * 240.0;
+  const cv::Vec3f dark(40, 128, 128);
+  const classic::PairPart left{400, {100, 150, 25, 20}, dark};
+  classic::PairPart right{380, {135, 152, 24, 19}, dark + cv::Vec3f(5, 3, 0)};
+  EXPECT_TRUE(classic::is_pair(left, right, pixels));
+  EXPECT_TRUE(classic::is_pair(right, left, pixels));
+  classic::PairPart other = right;
+  other.mean_lab = cv::Vec3f(200, 150, 128);  // another colour
+  EXPECT_FALSE(classic::is_pair(left, other, pixels));
+  other = right;
+  other.box.y += 15;  // one above the other
+  EXPECT_FALSE(classic::is_pair(left, other, pixels));
+  other = right;
+  other.box.x = 200;  // too far apart: a gap of 75 px for 25-px parts
+  EXPECT_FALSE(classic::is_pair(left, other, pixels));
+  other = right;
+  other.area = 150;  // much smaller
+  EXPECT_FALSE(classic::is_pair(left, other, pixels));
+  classic::PairPart big_left = left, big_right = right;
+  big_left.area = big_right.area = static_cast<std::int64_t>(0.06 * pixels);  // garments, not a pair
+  EXPECT_FALSE(classic::is_pair(big_left, big_right, pixels));
+}
+
+TEST(ClassicPairs, UnionOfTwoShoesIsAddedOnce) {
+  cv::Mat lab(120, 160, CV_8UC3, cv::Scalar(220, 128, 128));
+  const cv::Rect shoe_l(30, 80, 24, 14), shoe_r(62, 81, 24, 14), top(40, 10, 60, 50);
+  lab(shoe_l).setTo(cv::Scalar(40, 130, 125));
+  lab(shoe_r).setTo(cv::Scalar(42, 130, 125));
+  lab(top).setTo(cv::Scalar(120, 170, 150));
+  auto cand = [&](const cv::Rect& r, float score) {
+    MaskCandidate c;
+    c.mask = cv::Mat::zeros(lab.size(), CV_8UC1);
+    c.mask(r).setTo(255);
+    c.box = r;
+    c.area = r.area();
+    c.predicted_iou = score;
+    c.stability = score;
+    return c;
+  };
+  std::vector<MaskCandidate> c{cand(top, 0.99f), cand(shoe_l, 0.97f), cand(shoe_r, 0.95f),
+                               cand(shoe_l, 0.93f)};  // the left shoe again, from another hierarchy
+  EXPECT_EQ(classic::add_pair_unions(c, lab), 1u);
+  ASSERT_EQ(c.size(), 5u);
+  const MaskCandidate& u = c.back();
+  EXPECT_EQ(u.area, shoe_l.area() + shoe_r.area());
+  EXPECT_EQ(u.box, shoe_l | shoe_r);
+  EXPECT_EQ(cv::countNonZero(u.mask), u.area);
+  EXPECT_FLOAT_EQ(u.predicted_iou, 0.95f);  // the weaker half's scores
+  EXPECT_FLOAT_EQ(u.stability, 0.95f);
+}
+
 // The shortcut the segmenter takes (masks and stability straight from the hierarchy) equals SAM's
 // own functions on the painted logits.
 TEST(ClassicScoring, HierarchyShortcutEqualsSamFunctionsOnPaintedLogits) {

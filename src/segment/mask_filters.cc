@@ -184,6 +184,43 @@ std::size_t filter_by_box_nms(std::vector<MaskCandidate>& c, float iou_thresh) {
 
 namespace {
 
+// Which components of a connectedComponentsWithStats result (of ~mask for holes, of the mask for
+// islands) end up inside the mask. Holes: label 0 (the mask itself) and the small holes, except
+// those marked in `outer` (empty = none). Islands: the components that are not small, or the
+// largest one when all are small.
+std::vector<char> labels_inside(const cv::Mat& stats, const std::vector<char>& small,
+                                const std::vector<char>& outer, bool holes) {
+  const auto n = small.size();
+  std::vector<char> inside(n, 0);
+  if (holes) {
+    inside[0] = 1;
+    for (std::size_t i = 1; i < n; ++i) inside[i] = (outer.empty() || !outer[i]) && small[i];
+    return inside;
+  }
+  bool any = false;
+  for (std::size_t i = 1; i < n; ++i) {
+    inside[i] = !small[i];
+    any = any || inside[i];
+  }
+  if (!any && n > 1) {
+    int best = 1;
+    for (int i = 2; i < static_cast<int>(n); ++i) {
+      if (stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
+    }
+    inside[static_cast<std::size_t>(best)] = 1;
+  }
+  return inside;
+}
+
+// out(y, x) = 255 where the label at (y, x) is inside, else 0 (out has labels' size).
+void paint_inside(const cv::Mat& labels, const std::vector<char>& inside, cv::Mat out) {
+  for (int y = 0; y < labels.rows; ++y) {
+    const int* l = labels.ptr<int>(y);
+    uchar* o = out.ptr<uchar>(y);
+    for (int x = 0; x < labels.cols; ++x) o[x] = inside[static_cast<std::size_t>(l[x])] ? 255 : 0;
+  }
+}
+
 // SAM's remove_small_regions on a whole mask (the reference computation).
 cv::Mat remove_small_regions_full(const cv::Mat& mask, std::int64_t area_thresh, bool holes, bool* changed) {
   cv::Mat working = holes ? (mask == 0) : (mask != 0);
@@ -201,31 +238,8 @@ cv::Mat remove_small_regions_full(const cv::Mat& mask, std::int64_t area_thresh,
     *changed = false;
     return mask != 0;
   }
-  // Labels whose pixels end up inside the mask.
-  std::vector<char> inside(static_cast<std::size_t>(n), 0);
-  if (holes) {
-    inside[0] = 1;  // label 0 of ~mask is the mask itself
-    for (int i = 1; i < n; ++i) inside[static_cast<std::size_t>(i)] = small[static_cast<std::size_t>(i)];
-  } else {
-    bool any = false;
-    for (int i = 1; i < n; ++i) {
-      inside[static_cast<std::size_t>(i)] = !small[static_cast<std::size_t>(i)];
-      any = any || inside[static_cast<std::size_t>(i)];
-    }
-    if (!any && n > 1) {
-      int best = 1;
-      for (int i = 2; i < n; ++i) {
-        if (stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
-      }
-      inside[static_cast<std::size_t>(best)] = 1;
-    }
-  }
   cv::Mat out(mask.size(), CV_8UC1);
-  for (int y = 0; y < mask.rows; ++y) {
-    const int* l = labels.ptr<int>(y);
-    uchar* o = out.ptr<uchar>(y);
-    for (int x = 0; x < mask.cols; ++x) o[x] = inside[static_cast<std::size_t>(l[x])] ? 255 : 0;
-  }
+  paint_inside(labels, labels_inside(stats, small, {}, holes), out);
   *changed = true;
   return out;
 }
@@ -281,30 +295,7 @@ cv::Mat remove_small_regions(const cv::Mat& mask, std::int64_t area_thresh, Smal
     *changed = false;
     return out;
   }
-  std::vector<char> inside(static_cast<std::size_t>(n), 0);
-  if (holes) {
-    inside[0] = 1;
-    for (int i = 1; i < n; ++i) inside[static_cast<std::size_t>(i)] = outer[static_cast<std::size_t>(i)] ? 0 : small[static_cast<std::size_t>(i)];
-  } else {
-    bool any = false;
-    for (int i = 1; i < n; ++i) {
-      inside[static_cast<std::size_t>(i)] = !small[static_cast<std::size_t>(i)];
-      any = any || inside[static_cast<std::size_t>(i)];
-    }
-    if (!any && n > 1) {
-      int best = 1;
-      for (int i = 2; i < n; ++i) {
-        if (stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(best, cv::CC_STAT_AREA)) best = i;
-      }
-      inside[static_cast<std::size_t>(best)] = 1;
-    }
-  }
-  cv::Mat out_roi = out(roi);
-  for (int y = 0; y < roi.height; ++y) {
-    const int* l = labels.ptr<int>(y);
-    uchar* o = out_roi.ptr<uchar>(y);
-    for (int x = 0; x < roi.width; ++x) o[x] = inside[static_cast<std::size_t>(l[x])] ? 255 : 0;
-  }
+  paint_inside(labels, labels_inside(stats, small, outer, holes), out(roi));
   *changed = true;
   return out;
 }

@@ -170,6 +170,42 @@ std::vector<bool> contained_duplicates(const std::vector<MaskCandidate>& c, doub
   return marked;
 }
 
+std::vector<bool> cap_regions(const std::vector<MaskCandidate>& c, int max_regions, double overlap_iou) {
+  std::vector<bool> drop(c.size(), true);
+  const auto cap = static_cast<std::size_t>(std::max(0, max_regions));
+  std::size_t taken = 0;
+  std::vector<std::size_t> selected;
+  // First pass: best first, skipping regions that mostly repeat a selected one.
+  for (std::size_t i = 0; i < c.size() && taken < cap; ++i) {
+    bool repeats = false;
+    if (overlap_iou <= 1.0) {
+      for (std::size_t k : selected) {
+        const cv::Rect overlap = c[i].box & c[k].box;
+        if (overlap.empty()) continue;
+        const auto inter = static_cast<double>(cv::countNonZero(c[i].mask(overlap) & c[k].mask(overlap)));
+        const double uni = static_cast<double>(c[i].area + c[k].area) - inter;
+        if (uni > 0 && inter / uni > overlap_iou) {
+          repeats = true;
+          break;
+        }
+      }
+    }
+    if (!repeats) {
+      drop[i] = false;
+      selected.push_back(i);
+      ++taken;
+    }
+  }
+  // Second pass: the remaining slots to the skipped regions, best first.
+  for (std::size_t i = 0; i < c.size() && taken < cap; ++i) {
+    if (drop[i]) {
+      drop[i] = false;
+      ++taken;
+    }
+  }
+  return drop;
+}
+
 void apply_region_filters(std::vector<MaskCandidate>& c, const cv::Mat& bgr,
                           const SegmenterConfig& config, FilterStats& stats,
                           std::vector<std::pair<MaskCandidate, std::string>>* dropped) {
@@ -208,9 +244,7 @@ void apply_region_filters(std::vector<MaskCandidate>& c, const cv::Mat& bgr,
         return min_thickness > 0 && mask_thickness(m.mask) < min_thickness;
       }));
   run("contained", contained_duplicates(c, config.containment_thresh, config.containment_area_ratio));
-  std::vector<bool> cap(c.size(), false);
-  for (std::size_t i = static_cast<std::size_t>(config.max_regions); i < c.size(); ++i) cap[i] = true;
-  run("cap", cap);
+  run("cap", cap_regions(c, config.max_regions, config.cap_overlap_iou));
 }
 
 }  // namespace ensemble::segment

@@ -124,5 +124,24 @@ TEST(RegionFilters, ApplyCountsEachStepAndCaps) {
   EXPECT_EQ(dropped[4].second, "cap");
 }
 
+TEST(RegionFilters, CapPrefersRegionsThatDoNotRepeatAKeptOne) {
+  const cv::Size s(100, 100);
+  std::vector<MaskCandidate> c;  // best first
+  c.push_back(cand(rect_mask(s, {10, 10, 40, 40}), 0.99f));  // a garment
+  c.push_back(cand(rect_mask(s, {10, 10, 40, 30}), 0.98f));  // the garment less its hem: IoU 0.75
+  c.push_back(cand(rect_mask(s, {70, 70, 10, 10}), 0.97f));  // an accessory
+  c.push_back(cand(rect_mask(s, {60, 10, 20, 20}), 0.96f));  // a bag
+  // Two slots: the variant waits behind the accessory.
+  EXPECT_EQ(cap_regions(c, 2, 0.5), (std::vector<bool>{false, true, false, true}));
+  // Three slots: the variant comes after the bag, whatever its score.
+  EXPECT_EQ(cap_regions(c, 3, 0.5), (std::vector<bool>{false, true, false, false}));
+  // Slots left over go to the skipped regions.
+  EXPECT_EQ(cap_regions(c, 4, 0.5), (std::vector<bool>{false, false, false, false}));
+  // IoU 0.75 is not > 0.75; above 1 the cap is the plain best-first one.
+  EXPECT_EQ(cap_regions(c, 2, 0.75), (std::vector<bool>{false, false, true, true}));
+  EXPECT_EQ(cap_regions(c, 2, 1.01), (std::vector<bool>{false, false, true, true}));
+  EXPECT_TRUE(cap_regions({}, 3, 0.5).empty());
+}
+
 }  // namespace
 }  // namespace ensemble::segment

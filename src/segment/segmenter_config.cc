@@ -38,6 +38,7 @@ void visit_fields(Config& c, Visitor&& v) {
   v("containment_thresh", c.containment_thresh);
   v("containment_area_ratio", c.containment_area_ratio);
   v("max_regions", c.max_regions);
+  v("cap_overlap_iou", c.cap_overlap_iou);
   v("max_contexts", c.max_contexts);
   v("context_min_share", c.context_min_share);
   v("context_min_separation", c.context_min_separation);
@@ -74,6 +75,7 @@ void SegmenterConfig::validate() const {
   check_range("containment_thresh", containment_thresh, 0, 1.01);
   check_range("containment_area_ratio", containment_area_ratio, 0, 1.01);
   check_range("max_regions", max_regions, 1, 10000);
+  check_range("cap_overlap_iou", cap_overlap_iou, 0, 1.01);
   check_range("max_contexts", max_contexts, 1, 64);
   check_range("context_min_share", context_min_share, 0, 0.5);
   check_range("context_min_separation", context_min_separation, 0, 1);

@@ -48,6 +48,12 @@ double mask_thickness(const cv::Mat& mask);
 std::vector<bool> contained_duplicates(const std::vector<MaskCandidate>& c, double contain_thresh,
                                        double area_ratio);
 
+// The cap, for masks ordered best first: marks for dropping all but max_regions of them. The best
+// masks are kept first, skipping a mask whose mask IoU with an already kept one is > overlap_iou (a
+// variant of a kept region: the same garment with or without a sleeve); slots left over go to the
+// skipped masks, best first. overlap_iou > 1 keeps simply the max_regions best.
+std::vector<bool> cap_regions(const std::vector<MaskCandidate>& c, int max_regions, double overlap_iou);
+
 // Runs the quality filters of config on the candidates (which must be binarized, at bgr's size) and
 // counts each step in stats. Survivors stay in c, in descending score order, at most
 // config.max_regions. When dropped is non-null, the dropped candidates are appended to it with their

@@ -63,6 +63,10 @@ struct SegmenterConfig {
   double containment_area_ratio = 0.8;
   // At most this many regions per image, best score (predicted IoU × stability) first. Default 64.
   int max_regions = 64;
+  // ...preferring regions that do not repeat a kept one: a region whose mask IoU with a better kept
+  // region is > this only gets a slot left over by the others. Default 0.5. 1.01 disables (best
+  // score only).
+  double cap_overlap_iou = 0.5;
 
   // --- Outfit contexts ----------------------------------------------------------------------------
   // At most this many outfit contexts per image. Default 4. 1 puts every region in context 0.
