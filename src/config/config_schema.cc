@@ -26,7 +26,7 @@ const std::vector<KeySpec>& schema() {
        "image files larger than this are refused"},
       // [segment]
       {"segment.backend", ValueType::kString, std::string("classic"), 0, 0, {},
-       "segmenter factory string: classic | sam:ENCODER.pt,DECODER.pt"},
+       "segmenter factory string: classic | sam:MANIFEST.json (docs/MODELS.md)"},
       {"segment.points_per_side", ValueType::kInt, std::int64_t{8}, 1, 32, {},
        "N of the N x N grid of point prompts (the reference design: 8; SAM: 32)"},
       {"segment.points_per_batch", ValueType::kInt, std::int64_t{64}, 1, 4096, {},
@@ -63,6 +63,8 @@ const std::vector<KeySpec>& schema() {
        "...when its area is at least this share of the larger one's"},
       {"segment.max_regions", ValueType::kInt, std::int64_t{64}, 1, 10000, {},
        "at most this many regions per image (highest scores kept)"},
+      {"segment.cap_overlap_iou", ValueType::kDouble, 0.5, 0, 1.01, {},
+       "...a region with mask IoU above this with a better kept one only gets a slot left over (1.01 disables)"},
       {"segment.max_contexts", ValueType::kInt, std::int64_t{4}, 1, 64, {},
        "at most this many outfit contexts (people) per image"},
       {"segment.context_min_share", ValueType::kDouble, 0.2, 0, 0.5, {},

@@ -75,8 +75,7 @@ struct PhotoLook::Impl {
 PhotoLook::PhotoLook(const config::Config& config, const search::Searcher& searcher)
     : impl_(std::make_unique<Impl>(Impl{
           config, searcher,
-          segment::make_segmenter(config.get_string("segment.backend"),
-                                  pipeline::segmenter_config_from(config)),
+          pipeline::open_segmenter(config),
           recommend::SlotTable::with_overrides(config.get_list("cooccur.slot_map")),
           recommend::MerchRules::from_config(config)})) {}
 

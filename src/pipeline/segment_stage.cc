@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "ensemble/pipeline/stage.h"
+#include "ensemble/neural/runtime.h"
+#include "ensemble/search/embedder_registry.h"
 #include "ensemble/segment/segmenter.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/progress.h"
@@ -15,6 +17,13 @@ segment::SegmenterConfig segmenter_config_from(const config::Config& config) {
   nlohmann::json j = config.section_json("segment");
   j.erase("backend");
   return segment::SegmenterConfig::from_json(j.dump());
+}
+
+std::unique_ptr<segment::Segmenter> open_segmenter(const config::Config& config, bool keep_dropped) {
+  neural::set_default_runtime(search::neural_runtime(config));
+  segment::SegmenterConfig scfg = segmenter_config_from(config);
+  scfg.keep_dropped = keep_dropped;
+  return segment::make_segmenter(config.get_string("segment.backend"), scfg);
 }
 
 namespace {
@@ -33,8 +42,7 @@ class SegmentStage : public Stage {
 
   StageResult run(StageContext& ctx) override {
     auto& db = ctx.store.db();
-    const segment::SegmenterConfig scfg = segmenter_config_from(ctx.config);
-    const auto segmenter = segment::make_segmenter(ctx.config.get_string("segment.backend"), scfg);
+    const auto segmenter = open_segmenter(ctx.config);
     model_id_ = segmenter->id();
     const std::string settings = segmenter->id() + "|" + segmenter->config_json();
 

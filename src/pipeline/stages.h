@@ -8,6 +8,7 @@
 #include "ensemble/config/config.h"
 #include "ensemble/pipeline/stage.h"
 #include "ensemble/embed/embedder.h"
+#include "ensemble/segment/segmenter.h"
 #include "ensemble/segment/segmenter_config.h"
 #include "ensemble/store/store.h"
 
@@ -21,6 +22,10 @@ std::unique_ptr<Stage> make_recommend_stage();
 
 // The segmenter settings of the pipeline config's [segment] section.
 segment::SegmenterConfig segmenter_config_from(const config::Config& config);
+// The segmenter of config [segment], its neural runtime (device, threads) from [pipeline] set first
+// so a sam: model runs where the config says. Throws like segment::make_segmenter().
+std::unique_ptr<segment::Segmenter> open_segmenter(const config::Config& config,
+                                                   bool keep_dropped = false);
 
 // The embedder of the pipeline config's [embed] section. For "classic", the active stored
 // projection; when none is stored (or embed.refit) and allow_fit, fits one on the catalog, stores

@@ -25,9 +25,7 @@ void add_segment_commands(CLI::App& app, CliContext& ctx) {
   cmd->add_flag("--json", json, "print regions as JSON");
   cmd->callback([&ctx] {
     const cv::Mat img = image::load_image(image_path, catalog::limits_from_config(ctx.config()));
-    segment::SegmenterConfig scfg = pipeline::segmenter_config_from(ctx.config());
-    scfg.keep_dropped = dropped;
-    const auto seg = segment::make_segmenter(ctx.config().get_string("segment.backend"), scfg);
+    const auto seg = pipeline::open_segmenter(ctx.config(), dropped);
     const auto result = seg->segment(img);
     if (!out_path.empty()) {
       segment::OverlayOptions o;
