@@ -12,6 +12,7 @@
 #include "catalog/import_finish.h"
 #include "ensemble/catalog/csv_reader.h"
 #include "ensemble/util/error.h"
+#include "ensemble/util/fault.h"
 #include "ensemble/util/fs.h"
 #include "ensemble/util/progress.h"
 
@@ -65,6 +66,17 @@ ImportReport import_catalog(store::Store& store, const fs::path& csv,
   if (!header.error.empty()) {
     throw Error(ErrorCode::kBadInput, csv.string() + ":1: header: " + header.error);
   }
+  {
+    // A UTF-16/32 export (Excel's "Unicode text") reads as NUL bytes or a foreign byte-order mark.
+    const std::string& first = header.fields.empty() ? std::string() : header.fields[0];
+    bool has_nul = false;
+    for (const auto& f : header.fields) has_nul = has_nul || f.find('\0') != std::string::npos;
+    if (has_nul || first.rfind("\xFF\xFE", 0) == 0 || first.rfind("\xFE\xFF", 0) == 0) {
+      throw Error(ErrorCode::kBadInput, csv.string() +
+                                            ":1: the file looks like UTF-16 or UTF-32 text; save "
+                                            "the CSV as UTF-8");
+    }
+  }
   std::unordered_map<std::string, size_t> col;
   std::vector<std::string> names;
   for (size_t i = 0; i < header.fields.size(); ++i) {
@@ -93,6 +105,7 @@ ImportReport import_catalog(store::Store& store, const fs::path& csv,
 
   const image::ImageLimits limits = options.limits;
   store::RunLock lock = store::RunLock::acquire(store.path());
+  const fault::Scope fault_scope("import-catalog");
   store.mark_interrupted_runs();
   store::Database& db = store.db();
   ImportReport report;
@@ -104,8 +117,7 @@ ImportReport import_catalog(store::Store& store, const fs::path& csv,
 
   Progress progress("catalog", file_size_or_zero(csv), options.quiet);
   auto problem = [&](std::int64_t line, const std::string& id, const std::string& msg) {
-    report.problems.push_back({csv.string(), line, id, msg});
-    ++report.rejected;
+    report.reject({csv.string(), line, id, msg});
   };
 
   std::optional<store::Transaction> tx;

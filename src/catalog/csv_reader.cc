@@ -15,9 +15,11 @@ bool CsvReader::next(CsvRow& row) {
   if (!started_) {
     started_ = true;
     if (in_.peek() == 0xEF) {
-      char bom[3];
+      char bom[3] = {0, 0, 0};
       in_.read(bom, 3);
-      if (!(static_cast<unsigned char>(bom[1]) == 0xBB && static_cast<unsigned char>(bom[2]) == 0xBF)) {
+      // A short file ("\xEF" alone) reads fewer than 3 bytes: never look at the unread ones.
+      if (in_.gcount() != 3 || !(static_cast<unsigned char>(bom[1]) == 0xBB &&
+                                 static_cast<unsigned char>(bom[2]) == 0xBF)) {
         in_.clear();
         in_.seekg(0);
       }
@@ -81,7 +83,11 @@ bool CsvReader::next(CsvRow& row) {
           break;
         case ',': end_field(); break;
         case '\r':
-          if (in_.peek() == '\n') get();
+          if (in_.peek() == '\n') {
+            get();
+          } else {
+            ++line_;  // a lone CR (old Mac line end) also ends a line
+          }
           end_field();
           row_done = true;
           break;

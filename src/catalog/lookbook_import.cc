@@ -10,6 +10,7 @@
 #include "catalog/image_intake.h"
 #include "catalog/import_finish.h"
 #include "ensemble/util/error.h"
+#include "ensemble/util/fault.h"
 #include "ensemble/util/progress.h"
 
 namespace ensemble::catalog {
@@ -52,6 +53,7 @@ ImportReport import_lookbooks(store::Store& store, const std::vector<fs::path>& 
   }
 
   store::RunLock lock = store::RunLock::acquire(store.path());
+  const fault::Scope fault_scope("import-lookbooks");
   store.mark_interrupted_runs();
   store::Database& db = store.db();
   ImportReport report;
@@ -74,15 +76,22 @@ ImportReport import_lookbooks(store::Store& store, const std::vector<fs::path>& 
       "UPDATE lookbooks SET source=?, image_sha=?, image_ext=?, width=?, height=?, run_id=?,"
       " updated_at=? WHERE id=?");
   std::map<std::string, fs::path> seen;
+  std::int64_t since_commit = 0;
   for (size_t i = 0; i < files.size(); ++i) {
+    // Non-strict imports commit in batches: a kill keeps what was committed and the re-run skips
+    // those files as unchanged.
+    if (!options.strict && since_commit >= options.commit_every) {
+      store.media().sync();
+      tx->commit();
+      tx.reset();
+      tx.emplace(db);
+      since_commit = 0;
+    }
     const fs::path& f = files[i];
     ++report.seen;
     progress.update(i + 1);
     const std::string id = options.id ? *options.id : f.stem().string();
-    auto problem = [&](const std::string& msg) {
-      report.problems.push_back({f.string(), 0, id, msg});
-      ++report.rejected;
-    };
+    auto problem = [&](const std::string& msg) { report.reject({f.string(), 0, id, msg}); };
     if (id.empty()) {
       problem("empty lookbook id");
       continue;
@@ -108,16 +117,18 @@ ImportReport import_lookbooks(store::Store& store, const std::vector<fs::path>& 
         ++report.unchanged;
         continue;
       }
-      update.bind(1, fs::absolute(f).string()).bind(2, img.sha).bind(3, img.ext)
+      update.bind(1, fs::absolute(f).lexically_normal().string()).bind(2, img.sha).bind(3, img.ext)
           .bind(4, img.width).bind(5, img.height).bind(6, report.run_id).bind(7, now).bind(8, id);
       update.run();
       ++report.updated;
+      ++since_commit;
     } else {
       select.reset();
-      insert.bind(1, id).bind(2, fs::absolute(f).string()).bind(3, img.sha).bind(4, img.ext)
+      insert.bind(1, id).bind(2, fs::absolute(f).lexically_normal().string()).bind(3, img.sha).bind(4, img.ext)
           .bind(5, img.width).bind(6, img.height).bind(7, report.run_id).bind(8, now).bind(9, now);
       insert.run();
       ++report.inserted;
+      ++since_commit;
     }
   }
   progress.finish();

@@ -4,8 +4,10 @@
 #include <fstream>
 #include <random>
 
+#include "ensemble/embed/classic_embedder.h"
 #include "ensemble/embed/projection.h"
 #include "ensemble/util/error.h"
+#include "ensemble/util/sha256.h"
 #include "testing/temp_dir.h"
 
 namespace ensemble::embed {
@@ -119,6 +121,88 @@ TEST(Projection, FileRoundTripAndCorruption) {
   EXPECT_EQ(code(dir / "flip.bin"), ErrorCode::kBadInput);
   ensemble::testing::write_text(dir / "text.bin", "hello");
   EXPECT_EQ(code(dir / "text.bin"), ErrorCode::kBadInput);
+}
+
+// A projection file written field by field, with a correct checksum unless told otherwise: what a
+// buggy writer or a hand-made file could contain (issue #9: a corrupt or wrong-shaped model file
+// gives a clear error at load).
+std::string projection_bytes(std::uint32_t version, std::uint32_t in_dim, std::uint32_t out_dim,
+                             const std::string& id, std::int64_t samples, std::vector<float> values,
+                             bool good_checksum = true) {
+  std::string b("ENSPROJ\0", 8);
+  auto put = [&b](auto v) { b.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  put(version);
+  put(in_dim);
+  put(out_dim);
+  put(static_cast<std::uint32_t>(id.size()));
+  put(samples);
+  b += id;
+  b.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));
+  b += good_checksum ? sha256_hex(b) : std::string(64, '0');
+  return b;
+}
+
+std::string load_error(const std::filesystem::path& p, ErrorCode* code = nullptr) {
+  try {
+    Projection::load(p);
+  } catch (const Error& e) {
+    if (code != nullptr) *code = e.code();
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Projection, CorruptAndWrongShapedFilesGiveClearErrors) {
+  ensemble::testing::TempDir dir;
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    ensemble::testing::write_text(dir / name, bytes);
+    return dir / name;
+  };
+  const std::vector<float> ok_values(2 * (1 + 3), 0.5f);
+  // The writer above agrees with the real format.
+  EXPECT_EQ(Projection::load(write("ok.bin", projection_bytes(1, 2, 3, "d", 7, ok_values))).out_dim(), 3);
+
+  ErrorCode code{};
+  EXPECT_NE(load_error(write("empty.bin", ""), &code).find("not an Ensemble projection"), std::string::npos);
+  EXPECT_EQ(code, ErrorCode::kBadInput);
+  EXPECT_NE(load_error(write("v2.bin", projection_bytes(2, 2, 3, "d", 7, ok_values))).find("version 2"),
+            std::string::npos);
+  EXPECT_NE(load_error(write("zero.bin", projection_bytes(1, 0, 3, "d", 7, {}))).find("corrupt projection header"),
+            std::string::npos);
+  // A header declaring 2^20 x 2^16 floats (256 GiB) in a tiny file: refused from the size, without
+  // trying to read or allocate it.
+  EXPECT_NE(load_error(write("huge.bin", projection_bytes(1, 1u << 20, 1u << 16, "d", 7, ok_values)))
+                .find("truncated or has trailing bytes"),
+            std::string::npos);
+  EXPECT_NE(load_error(write("bigid.bin", projection_bytes(1, 2, 3, std::string(5000, 'x'), 7, ok_values)))
+                .find("corrupt projection header"),
+            std::string::npos);
+  EXPECT_NE(load_error(write("neg.bin", projection_bytes(1, 2, 3, "d", -1, ok_values))).find("corrupt"),
+            std::string::npos);
+  std::string trailing = projection_bytes(1, 2, 3, "d", 7, ok_values);
+  trailing += "x";
+  EXPECT_NE(load_error(write("trail.bin", trailing)).find("trailing bytes"), std::string::npos);
+  EXPECT_NE(load_error(write("sum.bin", projection_bytes(1, 2, 3, "d", 7, ok_values, false))).find("checksum"),
+            std::string::npos);
+  std::vector<float> nan_values = ok_values;
+  nan_values[5] = std::nanf("");
+  EXPECT_NE(load_error(write("nan.bin", projection_bytes(1, 2, 3, "d", 7, nan_values))).find("non-finite"),
+            std::string::npos);
+  nan_values[5] = INFINITY;
+  EXPECT_NE(load_error(write("inf.bin", projection_bytes(1, 2, 3, "d", 7, nan_values))).find("non-finite"),
+            std::string::npos);
+
+  // Well-formed but the wrong shape for the embedder that adopts it: refused with both shapes named.
+  auto wrong = std::make_shared<const Projection>(
+      Projection::random(ClassicEmbedder::descriptor_id(), ClassicEmbedder::raw_dim() - 1, ClassicEmbedder::kDim, 1));
+  try {
+    ClassicEmbedder e(1, wrong);
+    ADD_FAILURE() << "a projection of the wrong input size was adopted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+  }
+  auto other = std::make_shared<const Projection>(Projection::random("another-descriptor", 4, 3, 1));
+  EXPECT_THROW(ClassicEmbedder(1, other), Error);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "ensemble/util/error.h"
+#include "ensemble/util/fault.h"
 
 namespace ensemble::pipeline {
 
@@ -56,6 +57,7 @@ PipelineReport run_pipeline(store::Store& store, const config::Config& config,
       continue;
     }
     const auto s0 = std::chrono::steady_clock::now();
+    const fault::Scope fault_scope(sr.stage);  // crash-safety tests count kill points per stage
     nlohmann::json cfg = config.to_json();
     sr.run_id = store.begin_run(sr.stage, config.hash(), cfg.dump(), stage->backend(config));
     StageContext ctx{store, config, sr.run_id, options.quiet};

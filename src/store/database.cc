@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "ensemble/util/error.h"
+#include "ensemble/util/fault.h"
 
 namespace ensemble::store {
 namespace {
@@ -151,6 +152,7 @@ int Statement::run() {
   }
   const int n = sqlite3_changes(db_);
   reset();
+  fault::maybe_kill("sql");  // crash-safety tests: a kill after any write, mid-transaction too
   return n;
 }
 
@@ -207,6 +209,7 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   db_.exec("COMMIT");
   done_ = true;
+  fault::maybe_kill("commit");
 }
 
 }  // namespace ensemble::store

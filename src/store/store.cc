@@ -142,6 +142,21 @@ int Store::mark_interrupted_runs() {
                     .bind(1, utc_now())
                     .run();
   tx.commit();
+  // A killed run may have been writing a media file: its temporary file is garbage now. (Complete
+  // files no committed row references are harmless: the same content reuses them.)
+  if (n > 0) {
+    media_.remove_temp_files();
+    // The index files kept beside the database (vector_indexes.path) are written the same way.
+    const fs::path index_dir = path_.parent_path() / (path_.stem().string() + ".index");
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(index_dir, ec)) {
+      const std::string name = e.path().filename().string();
+      if (e.is_regular_file(ec) && name.size() > 1 && name[0] == '.' &&
+          name.find(".tmp") != std::string::npos) {
+        fs::remove(e.path(), ec);
+      }
+    }
+  }
   return n;
 }
 

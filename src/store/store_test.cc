@@ -164,6 +164,26 @@ TEST(Store, InterruptedRunsAreMarkedFailed) {
   EXPECT_NE(store->run(id)->error.find("interrupted"), std::string::npos);
 }
 
+TEST(Store, RecoveringFromAKilledRunRemovesItsTemporaryFiles) {
+  TempDir dir;
+  auto store = Store::open(dir / "e.db");
+  const std::string sha = store->media().put("kept", ".jpg");
+  const auto sub = store->media().root() / sha.substr(0, 2);
+  // What a writer killed in the middle of write_file_atomic leaves behind.
+  ensemble::testing::write_text(sub / ("." + sha + ".jpg.tmp12345"), "half a file");
+  ensemble::testing::write_text(store->media().root() / ".projection.tmp", "half a projection");
+  ensemble::testing::write_text(dir / "e.index" / ".products.idx.tmp77", "half an index");
+  // No interrupted run: nothing is swept (a live writer could own such files).
+  EXPECT_EQ(store->mark_interrupted_runs(), 0);
+  EXPECT_TRUE(std::filesystem::exists(sub / ("." + sha + ".jpg.tmp12345")));
+  store->begin_run("segment", "h", "{}");  // then the process "dies"
+  EXPECT_EQ(store->mark_interrupted_runs(), 1);
+  EXPECT_FALSE(std::filesystem::exists(sub / ("." + sha + ".jpg.tmp12345")));
+  EXPECT_FALSE(std::filesystem::exists(store->media().root() / ".projection.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "e.index" / ".products.idx.tmp77"));
+  EXPECT_TRUE(store->media().contains(sha, ".jpg"));
+}
+
 TEST(MediaStore, StoresContentOnceUnderItsDigest) {
   TempDir dir;
   MediaStore media(dir / "media");

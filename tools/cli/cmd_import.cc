@@ -29,9 +29,11 @@ void print_report(const char* what, const catalog::ImportReport& r, bool json) {
         std::fprintf(stderr, "  %s: %s\n", p.file.c_str(), p.message.c_str());
       }
     }
-    if (r.problems.size() > shown) {
-      std::fprintf(stderr, "  ... and %zu more (see `ensemble runs --id %lld`)\n",
-                   r.problems.size() - shown, static_cast<long long>(r.run_id));
+    // problems_dropped: beyond the kMaxProblems the report keeps (counted, not stored).
+    const long long more = static_cast<long long>(r.problems.size() - shown) + r.problems_dropped;
+    if (more > 0) {
+      std::fprintf(stderr, "  ... and %lld more (see `ensemble runs --id %lld`)\n", more,
+                   static_cast<long long>(r.run_id));
     }
   }
   if (!r.ok()) pending_exit_code() = 2;

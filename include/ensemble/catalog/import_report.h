@@ -25,7 +25,14 @@ struct ImportReport {
   std::int64_t rejected = 0;
   bool rolled_back = false;    // strict mode with problems: nothing was written
   double seconds = 0;
+  // The first kMaxProblems problems; rejected counts them all, problems_dropped the ones not kept
+  // (so a million bad rows cost a counter, not a million messages in memory).
   std::vector<ImportProblem> problems;
+  std::int64_t problems_dropped = 0;
+  static constexpr std::size_t kMaxProblems = 10000;
+
+  // Records one rejected input.
+  void reject(ImportProblem p);
 
   bool ok() const { return rejected == 0; }
   nlohmann::json to_json() const;

@@ -25,6 +25,7 @@ struct LookbookImportOptions {
   bool strict = false;
   bool quiet = false;
   image::ImageLimits limits;
+  std::int64_t commit_every = 200;  // files per transaction (non-strict): bounds the work a kill loses
 };
 
 ImportReport import_lookbooks(store::Store& store, const std::vector<std::filesystem::path>& inputs,

@@ -2,9 +2,13 @@
 //
 // The contract every stage relies on: decode_image() returns an 8-bit, 3-channel BGR image with the
 // EXIF orientation applied, or throws ensemble::Error with a message that names the problem:
-//   kBadInput  unknown format, truncated or corrupt data, zero dimensions
+//   kBadInput  unknown format, truncated or corrupt data (a JPEG without its end-of-image marker
+//              included), zero dimensions, GIF (no decoder in OpenCV before 4.10)
 //   kTooLarge  file bytes over max_file_bytes, or declared pixels over max_pixels
-// Grayscale, 16-bit and alpha images are converted (alpha composited over white).
+// Grayscale, CMYK, 16-bit and alpha images are converted (alpha composited over white). The EXIF
+// orientation is applied to JPEGs only (the header's width/height are those of the stored frame;
+// the returned Mat's are those displayed). Only the decoder of the probed format ever sees the
+// bytes (see image_loader.cc: OpenCV's fall-through to other decoders is closed off).
 // Thread-safe (no shared state).
 #pragma once
 

@@ -25,6 +25,10 @@ class MediaStore {
   bool contains(const std::string& sha, std::string_view ext) const;
   // Makes every file put so far durable (one syncfs for the whole batch).
   void sync();
+  // Removes temporary files a killed writer left behind (".<name>.tmp<n>" from an interrupted
+  // atomic write, ".projection.tmp"). Returns how many. REQUIRES: the RunLock is held, so no
+  // writer is using them.
+  int remove_temp_files();
   const std::filesystem::path& root() const { return root_; }
 
  private:

@@ -69,7 +69,8 @@ class Store {
   void finish_run(std::int64_t run_id, const RunOutcome& outcome);
   std::vector<RunRecord> runs(int limit = 100);
   std::optional<RunRecord> run(std::int64_t id);
-  // Marks runs left 'running' by a killed process as failed. Call only while holding the RunLock.
+  // Marks runs left 'running' by a killed process as failed, and then removes the temporary media
+  // files such a process may have left. Call only while holding the RunLock.
   int mark_interrupted_runs();
 
   // Row counts of the main tables, for `ensemble stats`.
