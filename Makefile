@@ -6,7 +6,7 @@ BUILD_SAN ?= build-asan
 JOBS      ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo demo-small test test-fast test-asan bench clean
+.PHONY: all deps build demo demo-small test test-fast test-asan test-asan-all fuzz bench clean
 
 all: build
 
@@ -40,8 +40,30 @@ test-asan: deps
 	@cd $(BUILD_SAN) && for t in $(ASAN_TESTS); do \
 	  find . -name $$t -type f -executable -exec {} --gtest_brief=1 \; || exit 1; done
 
+# The whole test suite (every test binary, the end-to-end and crash-safety tests included) built
+# with AddressSanitizer + UBSan. Slow (an hour or more on 2 cores); not part of `make test`.
+test-asan-all: deps
+	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DENSEMBLE_SANITIZE=ON \
+	  -DENSEMBLE_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(BUILD_SAN) -j $(JOBS)
+	@cd $(BUILD_SAN) && ctest --output-on-failure -j $(JOBS) --timeout 3600
+
+# libFuzzer over the image loader and the CSV reader, FUZZ_SECONDS per target (docs/RELIABILITY.md).
+# Needs clang and its runtime (Debian: clang, libclang-rt-14-dev), installed here when missing.
+FUZZ_SECONDS ?= 60
+BUILD_FUZZ   ?= build-fuzz
+fuzz:
+	@if ! command -v clang++ >/dev/null || \
+	    [ ! -e "$$(clang++ -print-resource-dir 2>/dev/null)/lib/linux/libclang_rt.fuzzer-x86_64.a" ]; then \
+	  apt-get install -y --no-install-recommends clang libclang-rt-14-dev; fi
+	@CC=clang CXX=clang++ cmake -S fuzz -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	@bash fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS)
+
+# The benchmark suite (docs/BENCHMARKS.md): SCALE=small|reference|10x, BENCH_ARGS for more flags.
+SCALE ?= reference
 bench: build
-	@bash scripts/bench.sh
+	@BUILD=$(BUILD) bash scripts/bench.sh --scale $(SCALE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

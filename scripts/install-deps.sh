@@ -20,6 +20,10 @@ PACKAGES=(
   libopenblas-dev         # BLAS for exact vector search
   libhnswlib-dev          # ANN index
   libcpp-httplib-dev      # HTTP server and remote embedder client
+  chromium chromium-driver  # browser tests of the web UI (tests/browser; node + npm: install-browser-deps.sh)
+  libfaiss-dev wrk        # bench only: FAISS comparison (optional in CMake), HTTP load for the serving bench
+  libicu-dev              # Unicode classes and case mapping for the CLIP text tokenizer
+  libtorch-dev            # LibTorch (CPU): the sam: and clip: neural backends (optional in CMake)
 )
 
 missing=()
@@ -31,6 +35,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
+  bash "$(dirname "${BASH_SOURCE[0]}")/install-browser-deps.sh"
   exit 0
 fi
 
@@ -44,3 +49,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "install-deps: done"
+bash "$(dirname "${BASH_SOURCE[0]}")/install-browser-deps.sh"

@@ -89,7 +89,7 @@ const std::vector<KeySpec>& schema() {
       {"embed.remote_retries", ValueType::kInt, std::int64_t{3}, 0, 20, {},
        "remote: retries after a failed request, with exponential backoff"},
       // [index]
-      {"index.backend", ValueType::kString, std::string("hnsw:M=32,efC=200,ef=64"), 0, 0, {},
+      {"index.backend", ValueType::kString, std::string("hnsw:M=32,efC=100,ef=64"), 0, 0, {},
        "product index for search: hnsw:M=..,efC=..,ef=.. (default; measured in docs/INDEX.md) | exact"},
       // [match]
       {"match.products_per_region", ValueType::kInt, std::int64_t{10}, 1, 1000, {},

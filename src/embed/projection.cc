@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 
 #include "ensemble/util/error.h"
 #include "ensemble/util/fs.h"
@@ -128,38 +129,66 @@ void Projection::save(const std::filesystem::path& path) const {
 
 Projection Projection::load(const std::filesystem::path& path) {
   const std::string name = path.string();
-  std::string data = read_file(path, std::uint64_t{1} << 31);
-  if (data.size() < sizeof kMagic + kHashHexLen || std::memcmp(data.data(), kMagic, sizeof kMagic) != 0) {
+  // The fixed header (magic, version, in_dim, out_dim, id length, samples) says how long the file
+  // must be: check that against its size before reading it, so a corrupt header can never make
+  // this allocate more than the file holds, and a wrong-sized file is named as such.
+  constexpr std::size_t kHeader = sizeof kMagic + 4 * sizeof(std::uint32_t) + sizeof(std::int64_t);
+  std::error_code ec;
+  const auto file_size = std::filesystem::file_size(path, ec);
+  if (ec) throw Error(ErrorCode::kNotFound, "cannot read projection file " + name + ": " + ec.message());
+  std::string head;
+  {
+    std::ifstream in(path, std::ios::binary);
+    head.resize(std::min<std::uintmax_t>(file_size, kHeader));
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  }
+  if (file_size < kHeader + kHashHexLen || std::memcmp(head.data(), kMagic, sizeof kMagic) != 0) {
     throw Error(ErrorCode::kBadInput, name + " is not an Ensemble projection file");
   }
-  std::string_view body(data.data(), data.size() - kHashHexLen);
-  std::string_view trailer(data.data() + body.size(), kHashHexLen);
-  Reader r(body, name);
-  r.bytes(sizeof kMagic);
-  auto version = r.get<std::uint32_t>();
+  Reader h(head, name);
+  h.bytes(sizeof kMagic);
+  const auto version = h.get<std::uint32_t>();
   if (version != kFormatVersion) {
     throw Error(ErrorCode::kBadInput, name + ": projection format version " + std::to_string(version) +
                                           " is not supported (this build reads version " +
                                           std::to_string(kFormatVersion) + ")");
   }
-  auto in_dim = r.get<std::uint32_t>();
-  auto out_dim = r.get<std::uint32_t>();
-  auto id_len = r.get<std::uint32_t>();
-  auto samples = r.get<std::int64_t>();
-  if (in_dim == 0 || out_dim == 0 || in_dim > (1u << 20) || out_dim > (1u << 16) || id_len > 4096) {
-    throw Error(ErrorCode::kBadInput, name + ": corrupt projection header");
+  const auto in_dim = h.get<std::uint32_t>();
+  const auto out_dim = h.get<std::uint32_t>();
+  const auto id_len = h.get<std::uint32_t>();
+  const auto samples = h.get<std::int64_t>();
+  if (in_dim == 0 || out_dim == 0 || in_dim > (1u << 20) || out_dim > (1u << 16) || id_len > 4096 ||
+      samples < 0) {
+    throw Error(ErrorCode::kBadInput, name + ": corrupt projection header (in_dim " + std::to_string(in_dim) +
+                                          ", out_dim " + std::to_string(out_dim) + ", id length " +
+                                          std::to_string(id_len) + ")");
   }
-  std::string descriptor_id(r.bytes(id_len));
-  const std::size_t floats = static_cast<std::size_t>(in_dim) * (1 + out_dim);
-  if (r.remaining() != floats * sizeof(float)) {
-    throw Error(ErrorCode::kBadInput, name + " is truncated or has trailing bytes (expected " +
-                                          std::to_string(floats * sizeof(float)) + " bytes of data, found " +
-                                          std::to_string(r.remaining()) + ")");
+  const std::uint64_t floats = std::uint64_t{in_dim} * (1 + std::uint64_t{out_dim});
+  const std::uint64_t expected = kHeader + id_len + floats * sizeof(float) + kHashHexLen;
+  if (file_size != expected) {
+    throw Error(ErrorCode::kBadInput, name + " is truncated or has trailing bytes (a " + std::to_string(in_dim) +
+                                          " x " + std::to_string(out_dim) + " projection takes " +
+                                          std::to_string(expected) + " bytes, the file has " +
+                                          std::to_string(file_size) + ")");
   }
+  const std::string data = read_file(path, expected);
+  if (data.size() != expected) throw Error(ErrorCode::kBadInput, name + " changed while it was read");
+  const std::string_view body(data.data(), data.size() - kHashHexLen);
+  const std::string_view trailer(data.data() + body.size(), kHashHexLen);
   if (sha256_hex(body) != trailer) throw Error(ErrorCode::kBadInput, name + " is corrupt (checksum mismatch)");
+  Reader r(body, name);
+  r.bytes(kHeader);
+  std::string descriptor_id(r.bytes(id_len));
   std::vector<float> mean(in_dim), matrix(static_cast<std::size_t>(in_dim) * out_dim);
   std::memcpy(mean.data(), r.bytes(in_dim * sizeof(float)).data(), in_dim * sizeof(float));
   std::memcpy(matrix.data(), r.bytes(matrix.size() * sizeof(float)).data(), matrix.size() * sizeof(float));
+  // A checksum only proves the file is what was written: a projection with NaN or infinite weights
+  // (a fit gone wrong, a hand-made file) would turn every vector into NaN, so refuse it here.
+  for (const auto* v : {&mean, &matrix}) {
+    for (float x : *v) {
+      if (!std::isfinite(x)) throw Error(ErrorCode::kBadInput, name + ": the projection holds non-finite values");
+    }
+  }
   return Projection(std::move(descriptor_id), static_cast<int>(in_dim), static_cast<int>(out_dim), std::move(mean),
                     std::move(matrix), samples);
 }
