@@ -1,8 +1,6 @@
 // End-to-end: the real CLI on the --small sample in a temporary folder.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -12,27 +10,17 @@
 #include <set>
 #include <string>
 
+#include "cli_runner.h"
 #include "testing/temp_dir.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
+using Result = ensemble::testing::CliResult;
 
 Result ensemble(const fs::path& cwd, const std::string& args) {
-  const std::string cmd = "cd '" + cwd.string() + "' && '" ENSEMBLE_CLI_PATH "' --quiet " + args +
-                          " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return ensemble::testing::run_cli(cwd, args);
 }
 
 nlohmann::json json_of(const Result& r) {

@@ -2,9 +2,7 @@
 // with tiny TorchScript models (clip: embedder and sam: segmenter, written by the test), then queries
 // through the real CLI; and text queries through the text tower (search::search_text).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -15,6 +13,7 @@
 #include "ensemble/search/text_query.h"
 #include "ensemble/store/store.h"
 #include "neural/testing/tiny_models.h"
+#include "cli_runner.h"
 #include "testing/temp_dir.h"
 
 namespace {
@@ -22,20 +21,10 @@ namespace {
 namespace fs = std::filesystem;
 namespace nt = ensemble::neural::testing;
 
-struct Result {
-  int code;
-  std::string out;  // stdout and stderr together
-};
+using Result = ensemble::testing::CliResult;
 
 Result ensemble_cli(const fs::path& cwd, const std::string& args) {
-  const std::string cmd = "cd '" + cwd.string() + "' && '" ENSEMBLE_CLI_PATH "' --quiet " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return ensemble::testing::run_cli(cwd, args);
 }
 
 nlohmann::json json_of(const Result& r) {

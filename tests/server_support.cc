@@ -12,19 +12,6 @@
 
 namespace ensemble::testing {
 
-CliResult run_cli(const std::filesystem::path& cwd, const std::string& args) {
-  const std::string cmd =
-      "cd '" + cwd.string() + "' && '" ENSEMBLE_CLI_PATH "' --quiet " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return {-1, "popen failed"};
-  std::string out;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-
 ServerProcess::ServerProcess(const std::filesystem::path& cwd, const std::vector<std::string>& args) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe failed");

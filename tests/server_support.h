@@ -8,15 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "cli_runner.h"
+
 namespace ensemble::testing {
-
-struct CliResult {
-  int code;
-  std::string out;  // stdout and stderr together
-};
-
-// Runs `ensemble --quiet ARGS` in cwd.
-CliResult run_cli(const std::filesystem::path& cwd, const std::string& args);
 
 // A running `ensemble serve --port 0 ...` child; killed (SIGKILL) on destruction if still running.
 class ServerProcess {

@@ -93,33 +93,11 @@ void stats(const httplib::Request&, httplib::Response& res, ServerContext& ctx) 
                   {"snapshot", snapshot_json(w->snapshot())}});
 }
 
-json run_json(const store::RunRecord& r, bool with_config) {
-  json j = {{"id", r.id},
-            {"stage", r.stage},
-            {"status", r.status},
-            {"started_at", r.started_at},
-            {"finished_at", r.finished_at},
-            {"config_hash", r.config_hash},
-            {"backend", r.backend},
-            {"model_id", r.model_id},
-            {"input_rows", r.input_rows},
-            {"output_rows", r.output_rows},
-            {"failed_rows", r.failed_rows},
-            {"stats", json::parse(r.stats_json, nullptr, false)},
-            {"error", r.error}};
-  if (j["stats"].is_discarded()) j["stats"] = json::object();
-  if (with_config) {
-    j["config"] = json::parse(r.config_json, nullptr, false);
-    if (j["config"].is_discarded()) j["config"] = json::object();
-  }
-  return j;
-}
-
 void runs(const httplib::Request& req, httplib::Response& res, ServerContext& ctx) {
   const int limit = query_int(req, "limit", 20, 1, 1000);
   auto w = ctx.workers.acquire();
   json arr = json::array();
-  for (const auto& r : w->store().runs(limit)) arr.push_back(run_json(r, false));
+  for (const auto& r : w->store().runs(limit)) arr.push_back(r.to_json(false));
   send_json(res, {{"runs", arr}});
 }
 
@@ -137,7 +115,7 @@ void run(const httplib::Request& req, httplib::Response& res, ServerContext& ctx
   auto w = ctx.workers.acquire();
   const auto r = w->store().run(n);
   if (!r) throw Error(ErrorCode::kNotFound, "no run " + std::to_string(n));
-  send_json(res, run_json(*r, true));
+  send_json(res, r->to_json(true));
 }
 
 void healthz(const httplib::Request&, httplib::Response& res, ServerContext& ctx) {

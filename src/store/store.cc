@@ -14,6 +14,28 @@
 
 namespace ensemble::store {
 
+nlohmann::json RunRecord::to_json(bool with_config) const {
+  const auto object_or_empty = [](const std::string& text) {
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    return j.is_object() ? j : nlohmann::json::object();
+  };
+  nlohmann::json j = {{"id", id},
+                      {"stage", stage},
+                      {"status", status},
+                      {"started_at", started_at},
+                      {"finished_at", finished_at},
+                      {"config_hash", config_hash},
+                      {"backend", backend},
+                      {"model_id", model_id},
+                      {"input_rows", input_rows},
+                      {"output_rows", output_rows},
+                      {"failed_rows", failed_rows},
+                      {"stats", object_or_empty(stats_json)},
+                      {"error", error}};
+  if (with_config) j["config"] = object_or_empty(config_json);
+  return j;
+}
+
 namespace fs = std::filesystem;
 
 std::string utc_now() {

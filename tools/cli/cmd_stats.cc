@@ -7,25 +7,6 @@
 
 namespace ensemble::cli {
 
-namespace {
-nlohmann::json run_json(const store::RunRecord& r, bool with_config) {
-  nlohmann::json j = {{"id", r.id},
-                      {"stage", r.stage},
-                      {"status", r.status},
-                      {"started_at", r.started_at},
-                      {"finished_at", r.finished_at},
-                      {"config_hash", r.config_hash},
-                      {"backend", r.backend},
-                      {"model_id", r.model_id},
-                      {"input_rows", r.input_rows},
-                      {"output_rows", r.output_rows},
-                      {"failed_rows", r.failed_rows},
-                      {"stats", nlohmann::json::parse(r.stats_json, nullptr, false)},
-                      {"error", r.error}};
-  if (with_config) j["config"] = nlohmann::json::parse(r.config_json, nullptr, false);
-  return j;
-}
-}  // namespace
 
 void add_stats_commands(CLI::App& app, CliContext& ctx) {
   auto* stats = app.add_subcommand("stats", "row counts per table, schema version, paths");
@@ -59,13 +40,13 @@ void add_stats_commands(CLI::App& app, CliContext& ctx) {
     if (id > 0) {
       const auto r = s.run(id);
       if (!r) throw Error(ErrorCode::kNotFound, "no run " + std::to_string(id));
-      CliContext::print_json(run_json(*r, true));
+      CliContext::print_json(r->to_json(true));
       return;
     }
     const auto list = s.runs(limit);
     if (rjson) {
       nlohmann::json arr = nlohmann::json::array();
-      for (const auto& r : list) arr.push_back(run_json(r, false));
+      for (const auto& r : list) arr.push_back(r.to_json(false));
       CliContext::print_json(arr);
       return;
     }

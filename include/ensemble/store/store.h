@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "ensemble/store/database.h"
 #include "ensemble/store/media_store.h"
 
@@ -34,6 +36,11 @@ struct RunRecord {
   std::int64_t failed_rows = 0;
   std::string stats_json;
   std::string error;
+
+  // {"id", "stage", "status", "started_at", "finished_at", "config_hash", "backend", "model_id",
+  //  "input_rows", "output_rows", "failed_rows", "stats": {...}, "error"[, "config": {...}]}: the
+  // shape of `ensemble runs --json` and GET /api/runs. Unparsable stored JSON becomes {}.
+  nlohmann::json to_json(bool with_config) const;
 };
 
 struct RunOutcome {
