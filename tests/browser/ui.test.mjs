@@ -53,6 +53,13 @@ describe('web UI', { timeout: 540_000 }, () => {
     await page.screenshot({ path: path.join(config.artifacts, `${name}.png`), fullPage: true });
   };
 
+  // Lazy images (loading="lazy") load only near the viewport: bring each into view, then wait until
+  // every one matching the selector has loaded (or failed).
+  const imagesLoaded = async (selector) => {
+    for (const img of await page.locator(selector).all()) await img.scrollIntoViewIfNeeded();
+    await page.waitForFunction((sel) => [...document.querySelectorAll(sel)].every((i) => i.complete), selector);
+  };
+
   // A test whose failure leaves a screenshot of the page as it was (FAILED-<name>.png).
   const check = (name, fn) => test(name, async () => {
     try {
@@ -151,7 +158,7 @@ describe('web UI', { timeout: 540_000 }, () => {
     assert.equal(await evidence.first().getAttribute('href'), `lookbook.html?id=${own.evidence[0]}`);
     assert.ok(await page.locator('#outfit-items .product-card').count() >= 2, 'an outfit of the seed and more');
     assert.ok(await page.locator('#outfit-items .seed').count() === 1, 'the seed marked in the outfit');
-    await page.waitForFunction(() => [...document.querySelectorAll('#appears-list img')].every((i) => i.complete));
+    await imagesLoaded('#appears-list img');
     await shot('03-product');
   });
 
@@ -266,7 +273,7 @@ describe('web UI', { timeout: 540_000 }, () => {
     await page.waitForSelector('#lookbook-grid .lookbook-card');
     const list = await getJson(base, '/api/lookbooks?limit=200');
     assert.equal(await page.locator('#lookbook-grid .lookbook-card').count(), list.lookbooks.length);
-    await page.waitForFunction(() => [...document.querySelectorAll('#lookbook-grid img')].every((i) => i.complete));
+    await imagesLoaded('#lookbook-grid img');
     await shot('07-lookbooks');
 
     // A two-person lookbook shows more than one context.
