@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "ensemble/pipeline/pipeline.h"
+#include "pipeline/pairs_fixture_test.h"
 #include "recommend/test_store.h"
 #include "testing/store_query.h"
 
@@ -9,35 +10,14 @@ namespace {
 
 using ensemble::testing::query_int;
 
-// Two lookbooks: a shirt worn with trousers (both), sneakers in the first; a second person in the
-// first lookbook wears a bag.
-void fill(recommend::testing::TestStore& ts) {
-  ts.product("T", "shirt");
-  ts.product("B", "trousers");
-  ts.product("S", "sneakers");
-  ts.product("G", "bag");
-  ts.lookbook("L1");
-  ts.lookbook("L2");
-  ts.match(ts.region("L1", 0, 0, 0, 10, 10), "T", 1, 0.9);
-  ts.match(ts.region("L1", 0, 0, 20, 10, 10), "B", 1, 0.9);
-  ts.match(ts.region("L1", 0, 0, 40, 10, 10), "S", 1, 0.9);
-  ts.match(ts.region("L1", 1, 50, 20, 10, 10), "G", 1, 0.9);
-  ts.match(ts.region("L2", 0, 0, 0, 10, 10), "T", 1, 0.9);
-  ts.match(ts.region("L2", 0, 0, 20, 10, 10), "B", 1, 0.9);
-}
-
-PipelineReport run(store::Store& s, const config::Config& cfg, std::vector<std::string> stages) {
-  PipelineOptions o;
-  o.stages = std::move(stages);
-  o.quiet = true;
-  return run_pipeline(s, cfg, o);
-}
+using testing::fill_two_lookbooks;
+using testing::run_stages;
 
 TEST(RecommendStage, WritesListsRerunsOnFeedbackAndIsIncremental) {
   recommend::testing::TestStore ts;
-  fill(ts);
+  fill_two_lookbooks(ts);
   config::Config cfg;
-  auto r = run(ts.store(), cfg, {"cooccur", "recommend"});
+  auto r = run_stages(ts.store(), cfg, {"cooccur", "recommend"});
   ASSERT_EQ(r.stages.size(), 2u);
   EXPECT_EQ(r.stages[1].status, "ok") << r.stages[1].error;
   EXPECT_EQ(r.stages[1].result.input_rows, 4);
@@ -51,13 +31,13 @@ TEST(RecommendStage, WritesListsRerunsOnFeedbackAndIsIncremental) {
                               " AND item_id = 'G' AND status = 'empty'"), 1);
   EXPECT_EQ(r.stages[1].result.stats["products_with_recommendations"], 3);
 
-  r = run(ts.store(), cfg, {"cooccur", "recommend"});
+  r = run_stages(ts.store(), cfg, {"cooccur", "recommend"});
   EXPECT_EQ(r.stages[1].result.skipped_rows, 4);
 
   // A thumbs down changes the lists at the next run.
   ts.db().prepare("INSERT INTO feedback (product_id, other_product_id, user, vote, created_at)"
                   " VALUES ('T', 'S', 'ann', -1, 't')").run();
-  r = run(ts.store(), cfg, {"recommend"});
+  r = run_stages(ts.store(), cfg, {"recommend"});
   EXPECT_EQ(r.stages[0].result.skipped_rows, 0);
   EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM recommendations WHERE product_id = 'T'"
                               " AND rec_product_id = 'S'"), 0);

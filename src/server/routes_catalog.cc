@@ -10,6 +10,7 @@
 
 #include "ensemble/recommend/queries.h"
 #include "ensemble/recommend/slots.h"
+#include "ensemble/search/lookbooks_for.h"
 #include "ensemble/segment/rle.h"
 #include "server/routes.h"
 
@@ -64,32 +65,17 @@ void outfit(const httplib::Request& req, httplib::Response& res, ServerContext& 
   send_json(res, j);
 }
 
-// The same rows as `ensemble lookbooks-for` (tools/cli/cmd_segment.cc), plus the photo's URL.
+// The same rows as `ensemble lookbooks-for` (search::lookbooks_for), plus the photo's URL.
 void product_lookbooks(const httplib::Request& req, httplib::Response& res, ServerContext& ctx) {
   const std::string id = path_param(req, 1);
   const int k = query_int(req, "k", 10, 1, 1000);
   auto w = ctx.workers.acquire();
   auto& s = w->store();
-  {
-    auto st = s.db().prepare("SELECT 1 FROM products WHERE id = ?");
-    st.bind(1, id);
-    if (!st.step()) throw Error(ErrorCode::kNotFound, "unknown product id '" + id + "'");
-  }
-  auto st = s.db().prepare(
-      "SELECT r.lookbook_id, m.region_id, r.context_id, r.x, r.y, r.w, r.h, m.score, m.rank,"
-      " r.category, l.image_sha, l.image_ext FROM matches m JOIN regions r ON r.id = m.region_id"
-      " JOIN lookbooks l ON l.id = r.lookbook_id"
-      " WHERE m.direction = 'product_to_region' AND m.product_id = ? ORDER BY m.rank LIMIT ?");
-  st.bind(1, id).bind(2, k);
   json hits = json::array();
-  while (st.step()) {
-    hits.push_back({{"lookbook", st.column_text(0)},
-                    {"region", st.column_int(1)},
-                    {"context", st.column_int(2)},
-                    {"bbox", {st.column_int(3), st.column_int(4), st.column_int(5), st.column_int(6)}},
-                    {"score", st.column_double(7)},
-                    {"region_category", st.column_text(9)},
-                    {"image", url_of(s, st.column_text(10), st.column_text(11))}});
+  for (const auto& h : search::lookbooks_for(s, id, k)) {
+    json j = search::to_json(h);
+    j["image"] = url_of(s, h.image_sha, h.image_ext);
+    hits.push_back(std::move(j));
   }
   send_json(res, {{"product", id}, {"lookbooks", hits}});
 }

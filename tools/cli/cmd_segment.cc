@@ -7,6 +7,7 @@
 #include "cli/cli_context.h"
 #include "ensemble/catalog/catalog_import.h"
 #include "ensemble/image/image_loader.h"
+#include "ensemble/search/lookbooks_for.h"
 #include "ensemble/segment/overlay.h"
 #include "ensemble/segment/segmenter.h"
 #include "ensemble/util/error.h"
@@ -66,25 +67,9 @@ void add_segment_commands(CLI::App& app, CliContext& ctx) {
   lf->add_option("--k", k, "at most this many regions")->capture_default_str()->check(CLI::Range(1, 1000));
   lf->add_flag("--json", ljson, "print as JSON");
   lf->callback([&ctx] {
-    auto& s = ctx.store(true);
-    {
-      auto st = s.db().prepare("SELECT 1 FROM products WHERE id = ?");
-      st.bind(1, product);
-      if (!st.step()) throw Error(ErrorCode::kNotFound, "unknown product id '" + product + "'");
-    }
-    auto st = s.db().prepare(
-        "SELECT r.lookbook_id, m.region_id, r.context_id, r.x, r.y, r.w, r.h, m.score, m.rank,"
-        " r.category FROM matches m JOIN regions r ON r.id = m.region_id"
-        " WHERE m.direction = 'product_to_region' AND m.product_id = ? ORDER BY m.rank LIMIT ?");
-    st.bind(1, product).bind(2, k);
     nlohmann::json hits = nlohmann::json::array();
-    while (st.step()) {
-      hits.push_back({{"lookbook", st.column_text(0)},
-                      {"region", st.column_int(1)},
-                      {"context", st.column_int(2)},
-                      {"bbox", {st.column_int(3), st.column_int(4), st.column_int(5), st.column_int(6)}},
-                      {"score", st.column_double(7)},
-                      {"region_category", st.column_text(9)}});
+    for (const auto& h : search::lookbooks_for(ctx.store(true), product, k)) {
+      hits.push_back(search::to_json(h));
     }
     if (ljson) {
       CliContext::print_json({{"product", product}, {"lookbooks", hits}});
