@@ -2,7 +2,7 @@
 # The benchmark command (docs/BENCHMARKS.md):
 #
 #   scripts/bench.sh [--scale small|reference|10x] [--compare OLD.json] [--json FILE] [--micro]
-#                    [--skip incremental,scaling,retrieval,serving] [--lookbooks N] [--sizes N,N,...]
+#                    [--skip baseline,incremental,scaling,retrieval,serving] [--lookbooks N] [--sizes N,N,...]
 #
 # Generates the sample at the chosen scale (default: reference = 44,000 products, 100 lookbooks),
 # imports it, runs each pipeline stage as its own process and prints one table: stage, items, wall

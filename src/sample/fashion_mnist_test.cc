@@ -1,51 +1,23 @@
 #include "sample/fashion_mnist.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <array>
 #include <string>
 #include <vector>
 
 #include "ensemble/util/error.h"
+#include "sample/test_idx.h"
 #include "testing/temp_dir.h"
 
 namespace ensemble::sample {
 namespace {
 
 namespace fs = std::filesystem;
-
-void put_be32(std::string& out, std::uint32_t v) {
-  out += static_cast<char>(v >> 24);
-  out += static_cast<char>(v >> 16);
-  out += static_cast<char>(v >> 8);
-  out += static_cast<char>(v);
-}
-
-void write_gz(const fs::path& path, const std::string& bytes) {
-  gzFile f = gzopen(path.c_str(), "wb");
-  ASSERT_NE(f, nullptr);
-  ASSERT_EQ(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
-  gzclose(f);
-}
-
-std::string image_file(std::uint32_t count, std::uint32_t rows, std::uint32_t cols, int seed = 0) {
-  std::string s;
-  put_be32(s, 0x803);
-  put_be32(s, count);
-  put_be32(s, rows);
-  put_be32(s, cols);
-  for (std::uint32_t i = 0; i < count * rows * cols; ++i) s += static_cast<char>((i * 7 + seed) & 0xff);
-  return s;
-}
-
-std::string label_file(const std::vector<std::uint8_t>& labels) {
-  std::string s;
-  put_be32(s, 0x801);
-  put_be32(s, static_cast<std::uint32_t>(labels.size()));
-  for (auto l : labels) s += static_cast<char>(l);
-  return s;
-}
+using testing::image_file;
+using testing::label_file;
+using testing::put_be32;
+using testing::write_gz;
 
 ErrorCode code_of(const std::function<void()>& f) {
   try {
@@ -58,7 +30,7 @@ ErrorCode code_of(const std::function<void()>& f) {
 }
 
 TEST(FashionMnistTest, ReadsATinyGzippedIdxFile) {
-  testing::TempDir dir;
+  ensemble::testing::TempDir dir;
   write_gz(dir / "img.gz", image_file(3, 2, 4));
   write_gz(dir / "lab.gz", label_file({9, 0, 4}));
   const IdxImages images = read_idx_images(dir / "img.gz");
@@ -73,7 +45,7 @@ TEST(FashionMnistTest, ReadsATinyGzippedIdxFile) {
 }
 
 TEST(FashionMnistTest, RejectsBadMagicTruncationAndMissingFiles) {
-  testing::TempDir dir;
+  ensemble::testing::TempDir dir;
   write_gz(dir / "labels-as-images.gz", label_file({1, 2}));
   EXPECT_EQ(code_of([&] { read_idx_images(dir / "labels-as-images.gz"); }), ErrorCode::kBadInput);
   std::string cut = image_file(4, 3, 3);
@@ -91,7 +63,7 @@ TEST(FashionMnistTest, RejectsBadMagicTruncationAndMissingFiles) {
 }
 
 TEST(FashionMnistTest, LoadsBothSplitsInOrder) {
-  testing::TempDir dir;
+  ensemble::testing::TempDir dir;
   write_gz(dir / "train-images-idx3-ubyte.gz", image_file(2, 28, 28, 1));
   write_gz(dir / "train-labels-idx1-ubyte.gz", label_file({3, 5}));
   write_gz(dir / "t10k-images-idx3-ubyte.gz", image_file(1, 28, 28, 2));
@@ -103,7 +75,7 @@ TEST(FashionMnistTest, LoadsBothSplitsInOrder) {
 }
 
 TEST(FashionMnistTest, MissingDatasetNamesTheDebianPackage) {
-  testing::TempDir dir;
+  ensemble::testing::TempDir dir;
   try {
     load_fashion_mnist(dir / "nowhere");
     FAIL() << "expected an error";
@@ -114,7 +86,7 @@ TEST(FashionMnistTest, MissingDatasetNamesTheDebianPackage) {
 }
 
 TEST(FashionMnistTest, LabelOutOfRangeIsBadInput) {
-  testing::TempDir dir;
+  ensemble::testing::TempDir dir;
   write_gz(dir / "train-images-idx3-ubyte.gz", image_file(1, 28, 28));
   write_gz(dir / "train-labels-idx1-ubyte.gz", label_file({10}));
   write_gz(dir / "t10k-images-idx3-ubyte.gz", image_file(1, 28, 28));

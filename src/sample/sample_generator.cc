@@ -34,7 +34,7 @@ constexpr std::uint64_t kAttrStream = 0x617474;     // "att"
 constexpr std::uint64_t kRenderStream = 0x72656e;   // "ren"
 constexpr std::uint64_t kTitleStream = 0x746974;    // "tit"
 constexpr int kMinProducts = 40;
-constexpr int kMaxFashionMnist = 70000;
+constexpr int kMaxProducts = 1000000;  // beyond the dataset's 70,000 garments: colourways
 
 void invalid(const std::string& message) { throw Error(ErrorCode::kInvalidArgument, message); }
 
@@ -53,10 +53,8 @@ void validate(const SampleOptions& o, int accessories) {
     invalid("sample: " + std::to_string(accessories) + " accessories is more than half of " +
             std::to_string(o.products) + " products");
   }
-  if (o.products - accessories > kMaxFashionMnist) {
-    invalid("sample: at most " + std::to_string(kMaxFashionMnist + accessories) +
-            " products are possible (70,000 Fashion-MNIST images + " + std::to_string(accessories) +
-            " drawn accessories), got " + std::to_string(o.products));
+  if (o.products > kMaxProducts) {
+    invalid("sample: at most 1,000,000 products are possible, got " + std::to_string(o.products));
   }
   if (o.lookbooks < 0) invalid("sample: --lookbooks must not be negative");
   if (o.held_out_outfits < 0) invalid("sample: held-out outfits must not be negative");
@@ -72,8 +70,8 @@ void validate(const SampleOptions& o, int accessories) {
 }
 
 // Fashion-MNIST images for the catalog: the same number from every class (the first classes in a
-// seeded order take the remainder), each class's images in a seeded order.
-std::vector<int> select_images(const FashionMnist& data, int count, std::uint64_t seed) {
+// seeded order take the remainder), each class's images in a seeded order. At most data.size().
+std::vector<int> select_distinct_images(const FashionMnist& data, int count, std::uint64_t seed) {
   Rng rng(derive_seed(seed, kSelectStream));
   std::vector<std::vector<int>> by_class(kFashionMnistClasses);
   for (int i = 0; i < data.size(); ++i) by_class[data.labels[static_cast<std::size_t>(i)]].push_back(i);
@@ -97,6 +95,20 @@ std::vector<int> select_images(const FashionMnist& data, int count, std::uint64_
     for (int i = 0; i < data.size() && static_cast<int>(chosen.size()) < count; ++i) {
       if (!used[static_cast<std::size_t>(i)]) chosen.push_back(i);
     }
+  }
+  return chosen;
+}
+
+// count images; beyond the dataset's size every further round takes the whole dataset again in
+// another seeded order, so a garment comes back as another colourway (its colour and pattern are
+// drawn per product), as catalogs sell one cut in several colours. Up to the dataset's size the
+// selection is exactly select_distinct_images'.
+std::vector<int> select_images(const FashionMnist& data, int count, std::uint64_t seed) {
+  std::vector<int> chosen = select_distinct_images(data, std::min(count, data.size()), seed);
+  for (std::uint64_t round = 1; static_cast<int>(chosen.size()) < count && data.size() > 0; ++round) {
+    const int n = std::min(count - static_cast<int>(chosen.size()), data.size());
+    const std::vector<int> more = select_distinct_images(data, n, derive_seed(seed, kSelectStream, round));
+    chosen.insert(chosen.end(), more.begin(), more.end());
   }
   return chosen;
 }
@@ -159,10 +171,7 @@ SampleSummary generate_sample(const SampleOptions& options, const SampleProgress
   validate(options, accessories);
   const FashionMnist data = load_fashion_mnist(options.fashion_mnist_dir);
   const int garments = options.products - accessories;
-  if (garments > data.size()) {
-    invalid("sample: asked for " + std::to_string(garments) + " Fashion-MNIST images, the dataset in " +
-            options.fashion_mnist_dir.string() + " has " + std::to_string(data.size()));
-  }
+  if (data.size() == 0) invalid("sample: the dataset in " + options.fashion_mnist_dir.string() + " is empty");
 
   const StyleModelParams params;
   const std::vector<ProductSpec> products = build_catalog(data, garments, accessories, options.seed, params);

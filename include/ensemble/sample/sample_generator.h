@@ -23,8 +23,9 @@ namespace ensemble::sample {
 
 struct SampleOptions {
   std::filesystem::path out_dir;
-  // Catalog size, accessories included. Default: the reference design's 44,000. At least 40; at
-  // most 70,000 Fashion-MNIST images plus the accessories (Error(kInvalidArgument) beyond).
+  // Catalog size, accessories included. Default: the reference design's 44,000. At least 40, at
+  // most 1,000,000 (Error(kInvalidArgument) outside). Beyond the dataset's 70,000 garments the
+  // garments come back as other colourways (same silhouette, another colour and pattern).
   int products = 44000;
   int lookbooks = 100;      // Default: the reference design's batch. 0 writes a catalog only.
   std::uint64_t seed = 42;
