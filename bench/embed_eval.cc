@@ -519,14 +519,38 @@ void task_catalog(const Args& a) {
   std::vector<float> sims(static_cast<std::size_t>(nq) * n);
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, n, g.dim, 1.0f, q.values.data(), g.dim, g.values.data(),
               g.dim, 0.0f, sims.data(), n);
-  int r1 = 0, r10 = 0;
+  int r1 = 0, r10 = 0, r100 = 0;
+  std::vector<std::pair<int, int>> failures;  // (query, wrongly retrieved product)
   for (int i = 0; i < nq; ++i) {
     const float* s = sims.data() + static_cast<std::size_t>(i) * n;
     int rank = 0;
     for (int j = 0; j < n; ++j) rank += s[j] > s[truth[i]];
     r1 += rank == 0;
     r10 += rank < 10;
+    r100 += rank < 100;
+    if (rank > 0 && failures.size() < 24)
+      failures.push_back({i, static_cast<int>(std::max_element(s, s + n) - s)});
   }
+  if (const char* dir = std::getenv("EVAL_DEBUG_DIR"); dir && !failures.empty()) {
+    // Rows: query | its prepared crop | true product, prepared | wrongly retrieved product, prepared.
+    const int t = 96;
+    cv::Mat m(t * static_cast<int>(failures.size()), 4 * t, CV_8UC3, cv::Scalar(255, 255, 255));
+    auto prep = [&](const cv::Mat& im) {
+      return ensemble::embed::detail::prepare_crop(im, cv::Mat(), t, a.params.bg_fill, a.params.balance != 0);
+    };
+    for (std::size_t r = 0; r < failures.size(); ++r) {
+      auto [qi, gi] = failures[r];
+      const int y = static_cast<int>(r) * t;
+      cv::Mat q;
+      cv::resize(queries[qi], q, cv::Size(t, t));
+      q.copyTo(m(cv::Rect(0, y, t, t)));
+      prep(queries[qi]).copyTo(m(cv::Rect(t, y, t, t)));
+      prep(sources[qi]).copyTo(m(cv::Rect(2 * t, y, t, t)));
+      prep(cv::imread(files[gi].string(), cv::IMREAD_COLOR)).copyTo(m(cv::Rect(3 * t, y, t, t)));
+    }
+    cv::imwrite((fs::path(dir) / "catalog_failures.png").string(), m);
+  }
+  std::printf("  Recall@100 %.3f (the candidates a re-ranker would see)\n", double(r100) / nq);
   std::printf("catalog: %d sample products (%s), %d augmented queries, projection fitted on %d (%.1f s)\n", n,
               a.catalog.c_str(), nq, fit_n, fit_s);
   std::printf("  classic + fitted PCA-512: Recall@1 %.3f (target 0.90)   Recall@10 %.3f (target 0.98)\n",

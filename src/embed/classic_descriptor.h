@@ -14,7 +14,7 @@
 
 namespace ensemble::embed::detail {
 
-inline constexpr int kDescriptorVersion = 1;
+inline constexpr int kDescriptorVersion = 2;
 
 struct DescriptorParams {
   int side = 48;         // canvas of the fine HOG
@@ -31,7 +31,7 @@ struct DescriptorParams {
   // layout: grey thumbnail (ink = 1 - grey), thumb×thumb, from the coarse canvas
   int thumb = 16;
   // block weights after per-block normalisation (0 drops the block)
-  float w_colour = 0.4f, w_hog = 1.0f, w_lbp = 0.5f, w_thumb = 0.5f;
+  float w_colour = 0.7f, w_hog = 1.0f, w_lbp = 1.0f, w_thumb = 0.2f;
   float power = 0.5f;  // signed power normalisation of each block before its L2 normalisation
   int flip = 0;         // 1: average with the mirror image's descriptor (tried: +0.01, 2x the time)
   int hog_coarse = 32;  // >0: a second HOG on a canvas of this side (same cell size)

@@ -78,10 +78,10 @@ TEST_F(ClassicEmbedderTest, RowsAreUnitLengthDeterministicAndBatchIndependent) {
 
 TEST_F(ClassicEmbedderTest, IdNamesVersionAndProjection) {
   ClassicEmbedder unfitted;
-  EXPECT_EQ(unfitted.id(), "classic#v1");
+  EXPECT_EQ(unfitted.id(), "classic#v2");
   EXPECT_FALSE(unfitted.fitted());
   ClassicEmbedder fitted(0, *projection_);
-  EXPECT_EQ(fitted.id(), "classic#v1#pca=" + (*projection_)->hash().substr(0, 12));
+  EXPECT_EQ(fitted.id(), "classic#v2#pca=" + (*projection_)->hash().substr(0, 12));
   EXPECT_EQ(spec_of_id(fitted.id()), "classic");
   EXPECT_EQ(make_embedder(spec_of_id(fitted.id()))->id(), unfitted.id());
 }
@@ -204,7 +204,7 @@ TEST_F(ClassicEmbedderTest, ProjectionSavesLoadsAndIsCheckedOnLoad) {
 
 TEST(EmbedderFactory, SpecsAndErrors) {
   EXPECT_EQ(make_embedder("classic")->dim(), 512);
-  EXPECT_EQ(make_embedder("")->id(), "classic#v1");
+  EXPECT_EQ(make_embedder("")->id(), "classic#v2");
   try {
     make_embedder("clip:models/fashionclip.json");
     FAIL();

@@ -103,19 +103,71 @@ double light_border_fraction(const cv::Mat& bgr) {
   return double(light) / total;
 }
 
+namespace {
+
+// The background's colours on the border of `small`: greedily, the border colour with the most
+// border pixels within `tol` of it, then the next among those left. The first mode is always kept,
+// a second only when it covers at least 30 % of the border (a two-tone floor and wall): a garment
+// cut by the frame touches the border too, but over a small share of it. `dominant_share` is the
+// first mode's share of the border.
+struct BorderModes {
+  std::vector<cv::Vec3b> colours;
+  double dominant_share = 0;
+};
+BorderModes border_background_modes(const cv::Mat& small, int tol) {
+  std::vector<cv::Vec3b> px;
+  const int w = small.cols, h = small.rows;
+  for (int x = 0; x < w; ++x) px.push_back(small.at<cv::Vec3b>(0, x)), px.push_back(small.at<cv::Vec3b>(h - 1, x));
+  for (int y = 1; y + 1 < h; ++y) px.push_back(small.at<cv::Vec3b>(y, 0)), px.push_back(small.at<cv::Vec3b>(y, w - 1));
+  auto near = [tol](const cv::Vec3b& a, const cv::Vec3b& b) {
+    return std::abs(a[0] - b[0]) <= tol && std::abs(a[1] - b[1]) <= tol && std::abs(a[2] - b[2]) <= tol;
+  };
+  BorderModes out;
+  std::vector<bool> taken(px.size(), false);
+  for (int round = 0; round < 2; ++round) {
+    std::size_t best = 0, best_count = 0;
+    for (std::size_t i = 0; i < px.size(); ++i) {
+      if (taken[i]) continue;
+      std::size_t c = 0;
+      for (std::size_t j = 0; j < px.size(); ++j) c += !taken[j] && near(px[i], px[j]);
+      if (c > best_count) best = i, best_count = c;
+    }
+    if (best_count == 0 || (round > 0 && best_count * 100 < px.size() * 30)) break;
+    if (round == 0) out.dominant_share = double(best_count) / px.size();
+    out.colours.push_back(px[best]);
+    for (std::size_t j = 0; j < px.size(); ++j) taken[j] = taken[j] || near(px[best], px[j]);
+  }
+  return out;
+}
+
+}  // namespace
+
 // Paints white the background connected to the border whose colour stays within `tol` of the
 // border pixel it was reached from; returns false (and changes nothing) when the result looks wrong.
+// On a plain backdrop (one colour covers at least 65 % of the border) the fill starts only from
+// border pixels of the backdrop's colours (border_background_modes): a garment cut by the frame
+// also touches the border, and a fill started on it would erase it. On a cluttered border (a
+// room, a floor and a wall) it starts from every border pixel.
 bool suppress_border_background(cv::Mat& bgr, int tol) {
   const int work = 64;
   cv::Mat small;
   cv::resize(bgr, small, cv::Size(work, work), 0, 0, cv::INTER_AREA);
   cv::GaussianBlur(small, small, cv::Size(5, 5), 0);
+  const BorderModes modes = border_background_modes(small, tol);
+  const bool plain = modes.dominant_share >= 0.65;
+  auto is_background = [&](cv::Point s) {
+    if (!plain) return true;
+    const cv::Vec3b& p = small.at<cv::Vec3b>(s);
+    for (const auto& m : modes.colours)
+      if (std::abs(p[0] - m[0]) <= tol && std::abs(p[1] - m[1]) <= tol && std::abs(p[2] - m[2]) <= tol) return true;
+    return false;
+  };
   cv::Mat fill = cv::Mat::zeros(work + 2, work + 2, CV_8UC1);
   const int flags = 4 | cv::FLOODFILL_MASK_ONLY | cv::FLOODFILL_FIXED_RANGE | (255 << 8);
   for (int i = 0; i < work; i += 3) {
     cv::Point seeds[4] = {{i, 0}, {i, work - 1}, {0, i}, {work - 1, i}};
     for (auto s : seeds) {
-      if (fill.at<uchar>(s.y + 1, s.x + 1)) continue;
+      if (fill.at<uchar>(s.y + 1, s.x + 1) || !is_background(s)) continue;
       cv::floodFill(small, fill, s, cv::Scalar(), nullptr, cv::Scalar::all(tol), cv::Scalar::all(tol), flags);
     }
   }
