@@ -156,7 +156,7 @@ class Bench:
         total_wall = total_cpu = 0.0
         peak = 0.0
         stage_wall = {}
-        for stage in ("segment", "embed", "match", "cooccur", "recommend"):
+        for stage in ("segment", "embed", "index", "match", "cooccur", "recommend"):
             wall, cpu, rss, items, st = self.run_stage(db, stage)
             stage_wall[stage] = wall
             total_wall += wall
@@ -164,9 +164,10 @@ class Bench:
             peak = max(peak, rss)
             note = ""
             stats = st.get("stats", {}) or {}
-            if stage == "match" and isinstance(stats.get("product_index"), dict):
-                pi = stats["product_index"]
-                note = f"index {pi.get('action', '')} {pi.get('seconds', 0):.1f} s; kernel {stats.get('kernel_seconds', 0):.1f} s"
+            if stage == "match":
+                note = f"kernel {stats.get('kernel_seconds', 0):.1f} s, {stats.get('mode', '')}"
+            if stage == "index":
+                note = f"{stats.get('action', '')}, {stats.get('size', 0)} products"
             if stage == "embed" and "fitted_projection" in stats:
                 note = f"incl. projection fit on {stats['fitted_projection'].get('samples')} products"
             self.row(stage, items, wall, cpu, rss, target=TARGETS.get(stage, ""), note=note)

@@ -121,6 +121,8 @@ TEST_F(CliEndToEnd, FullPipelineThenQueries) {
   EXPECT_EQ(by_stage["segment"]["status"], "ok");
   EXPECT_GT(by_stage["segment"]["output_rows"].get<int>(), 12);
   EXPECT_EQ(by_stage["embed"]["status"], "ok");
+  EXPECT_EQ(by_stage["index"]["status"], "ok");
+  EXPECT_EQ(by_stage["index"]["stats"]["action"], "built");
   EXPECT_EQ(by_stage["match"]["status"], "ok");
   EXPECT_TRUE(fs::exists(dir() / "report.json"));
   const auto stats = json_of(ensemble(dir(), "--db f.db stats --json"));

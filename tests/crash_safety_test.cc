@@ -193,7 +193,7 @@ class CrashSafety : public ::testing::Test {
   //   base       + the lookbooks imported
   //   segmented  + `run --stage segment`
   //   embedded   + `run --stage embed`
-  //   ref        + `run` (match, cooccur, recommend): the reference every scenario must equal.
+  //   ref        + `run` (index, match, cooccur, recommend): the reference every scenario must equal.
   // A scenario that kills stage X starts from the snapshot before X and runs the whole pipeline
   // (the earlier stages find nothing to do), so each kill costs about one stage, not one pipeline.
   static void SetUpTestSuite() {
@@ -272,6 +272,7 @@ TEST_F(CrashSafety, ReferenceRunReachesEveryKillPoint) {
     EXPECT_GT(count(std::string(stage) + "/sql"), 2) << stage;
     EXPECT_GT(count(std::string(stage) + "/commit"), 2) << stage;
   }
+  EXPECT_GT(count("index/sql"), 0);    // the products' index registered
   EXPECT_GT(count("embed/media"), 0);  // the fitted projection file
   EXPECT_GT(count("import-catalog/media"), 1);
   EXPECT_GT(count("import-lookbooks/media"), 1);
@@ -329,7 +330,8 @@ TEST_F(CrashSafety, KilledPipelineStagesResumeToTheSameTables) {
       {"segmented", spec("embed", "media", "1"), "projection file written, model not registered"},
       {"segmented", spec("embed", "sql", "mid"), "mid-batch"},
       {"embedded", spec("match", "sql", "mid"), "mid-transaction"},
-      {"embedded", spec("match", "commit", "2"), "matches committed, index not synced"},
+      {"embedded", spec("index", "sql", "mid"), "index file written, not registered"},
+      {"embedded", spec("match", "commit", "2"), "matches committed, run not closed"},
       {"embedded", spec("cooccur", "sql", "mid"), "mid-transaction"},
       {"embedded", spec("cooccur", "commit", "2"), "first commit"},
       {"embedded", spec("recommend", "sql", "mid"), "mid-transaction"},

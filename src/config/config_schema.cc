@@ -10,8 +10,8 @@ const std::vector<KeySpec>& schema() {
   static const std::vector<KeySpec> kSchema = {
       // [pipeline]
       {"pipeline.stages", ValueType::kStringList,
-       S{"segment", "embed", "match", "cooccur", "recommend"}, 0, 0,
-       {"segment", "embed", "match", "cooccur", "recommend"},
+       S{"segment", "embed", "index", "match", "cooccur", "recommend"}, 0, 0,
+       {"segment", "embed", "index", "match", "cooccur", "recommend"},
        "stages `ensemble run` executes, in this order"},
       {"pipeline.threads", ValueType::kInt, std::int64_t{0}, 0, 256, {},
        "worker threads; 0 = one per core"},

@@ -25,7 +25,7 @@ TEST(Config, DefaultsComeFromSchema) {
   EXPECT_EQ(c.get_int("segment.points_per_side"), 8);
   EXPECT_DOUBLE_EQ(c.get_double("segment.pred_iou_thresh"), 0.88);
   EXPECT_EQ(c.get_string("segment.backend"), "classic");
-  EXPECT_EQ(c.get_list("pipeline.stages").size(), 5u);
+  EXPECT_EQ(c.get_list("pipeline.stages").size(), 6u);
 }
 
 TEST(Config, ParsesTomlOverDefaults) {

@@ -43,7 +43,6 @@
 #include <unordered_map>
 
 #include "ensemble/pipeline/stage.h"
-#include "ensemble/search/product_index.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/parallel.h"
 #include "ensemble/util/sha256.h"
@@ -92,14 +91,6 @@ VectorSet load_vectors(store::Database& db, const std::string& kind, const std::
     v.sources.push_back(st.column_text(3));
   }
   return v;
-}
-
-// The model whose vectors the match uses: the one with the most product vectors.
-std::string current_model(store::Database& db) {
-  auto st = db.prepare(
-      "SELECT model_id FROM embeddings WHERE owner_kind = 'product' GROUP BY model_id"
-      " ORDER BY count(*) DESC, max(run_id) DESC LIMIT 1");
-  return st.step() ? st.column_text(0) : std::string();
 }
 
 // Hash of the categories of the given products (the vote depends on them).
@@ -223,15 +214,13 @@ std::vector<float> gather(const VectorSet& v, const std::vector<index::Id>& rows
 class MatchStage : public Stage {
  public:
   std::string name() const override { return "match"; }
-  std::string backend(const config::Config& c) const override {
-    return "exact:sgemm; product index " + c.get_string("index.backend");
-  }
+  std::string backend(const config::Config&) const override { return "exact:sgemm"; }
   std::string model_id() const override { return model_; }
 
   StageResult run(StageContext& ctx) override {
     StageResult result;
     auto& db = ctx.store.db();
-    model_ = current_model(db);
+    model_ = current_product_model(db);
     if (model_.empty()) {
       result.stats["note"] = "no product embeddings yet: run the embed stage";
       return result;
@@ -258,10 +247,6 @@ class MatchStage : public Stage {
     if (state && state->status == "ok" && state->fingerprint == fp) {
       result.skipped_rows = result.input_rows;
       result.stats["mode"] = "skipped";
-      // The index file may still be missing or outdated (deleted, or another index.backend).
-      search::IndexSyncReport sync;
-      search::sync_product_index(ctx.store, ctx.config, model_, ctx.run_id, &sync);
-      result.stats["product_index"] = {{"action", sync.action}, {"size", sync.size}};
       return result;
     }
     if (products.dim != 0 && regions.dim != 0 && products.dim != regions.dim) {
@@ -281,12 +266,6 @@ class MatchStage : public Stage {
     set_item_state(db, "match", "all", fp, "ok", "", ctx.run_id);
     c.tx->commit();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    // Keep the product index for search in step with the vectors just matched.
-    search::IndexSyncReport sync;
-    search::sync_product_index(ctx.store, ctx.config, model_, ctx.run_id, &sync);
-    result.stats["product_index"] = {{"action", sync.action}, {"added", sync.added},
-                                     {"removed", sync.removed}, {"size", sync.size},
-                                     {"seconds", sync.seconds}};
     result.output_rows = c.written;
     result.stats["model"] = model_;
     result.stats["mode"] = add ? "incremental" : "full";

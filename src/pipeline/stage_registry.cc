@@ -7,8 +7,8 @@
 namespace ensemble::pipeline {
 
 const std::vector<std::string>& stage_names() {
-  static const std::vector<std::string> kNames = {"segment", "embed", "match", "cooccur",
-                                                  "recommend"};
+  static const std::vector<std::string> kNames = {"segment", "embed",   "index",
+                                                  "match",   "cooccur", "recommend"};
   return kNames;
 }
 
@@ -22,6 +22,7 @@ std::unique_ptr<Stage> make_stage(const std::string& name) {
   // Stages are added here as they are implemented.
   if (name == "segment") return make_segment_stage();
   if (name == "embed") return make_embed_stage();
+  if (name == "index") return make_index_stage();
   if (name == "match") return make_match_stage();
   if (name == "cooccur") return make_cooccur_stage();
   if (name == "recommend") return make_recommend_stage();

@@ -16,6 +16,7 @@ namespace ensemble::pipeline {
 
 std::unique_ptr<Stage> make_segment_stage();
 std::unique_ptr<Stage> make_embed_stage();
+std::unique_ptr<Stage> make_index_stage();
 std::unique_ptr<Stage> make_match_stage();
 std::unique_ptr<Stage> make_cooccur_stage();
 std::unique_ptr<Stage> make_recommend_stage();

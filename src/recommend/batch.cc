@@ -114,6 +114,10 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
   const auto t2 = std::chrono::steady_clock::now();
   std::int64_t covered = 0, from_pairs = 0, from_neighbours = 0, total = 0;
   {
+    // Every product id written was read from the catalog by this run, which holds the RunLock
+    // (imports take it too): the per-row foreign-key checks would only repeat that, at more than
+    // half of the insert's cost (docs/BENCHMARKS.md).
+    store::ForeignKeyChecksOff no_fk_checks(db);
     store::Transaction tx(db);
     report.output_rows = write_recommendations(db, catalog, lists, loaded->pairs.lookbook_ids, run_id);
     db.prepare("DELETE FROM stage_items WHERE stage = 'recommend' AND status = 'empty'").run();

@@ -212,4 +212,19 @@ void Transaction::commit() {
   fault::maybe_kill("commit");
 }
 
+ForeignKeyChecksOff::ForeignKeyChecksOff(Database& db) : db_(db) {
+  if (sqlite3_get_autocommit(db_.handle()) == 0) {
+    throw Error(ErrorCode::kInternal, "foreign-key checks cannot be switched inside a transaction");
+  }
+  db_.exec("PRAGMA foreign_keys=OFF");
+}
+
+ForeignKeyChecksOff::~ForeignKeyChecksOff() {
+  try {
+    db_.exec("PRAGMA foreign_keys=ON");
+  } catch (...) {
+    // Only fails inside a transaction, which the guard's user must have closed by now.
+  }
+}
+
 }  // namespace ensemble::store

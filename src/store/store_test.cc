@@ -41,6 +41,27 @@ TEST(Database, UsesWalAndForeignKeys) {
   EXPECT_EQ(query_int(db, "PRAGMA foreign_keys"), 1);
 }
 
+TEST(Database, ForeignKeyChecksOffForItsScopeOnlyAndNeverInsideATransaction) {
+  TempDir dir;
+  Database db = Database::open(dir / "t.db");
+  db.exec("CREATE TABLE p (id TEXT PRIMARY KEY);"
+          "CREATE TABLE c (pid TEXT NOT NULL REFERENCES p(id) ON DELETE CASCADE)");
+  db.exec("INSERT INTO p VALUES ('a')");
+  EXPECT_THROW(db.exec("INSERT INTO c VALUES ('missing')"), Error);
+  {
+    ForeignKeyChecksOff off(db);
+    EXPECT_EQ(query_int(db, "PRAGMA foreign_keys"), 0);
+    Transaction tx(db);
+    db.exec("INSERT INTO c VALUES ('a')");
+    EXPECT_THROW(ForeignKeyChecksOff{db}, Error) << "a transaction is open";
+    tx.commit();
+  }
+  EXPECT_EQ(query_int(db, "PRAGMA foreign_keys"), 1);
+  EXPECT_THROW(db.exec("INSERT INTO c VALUES ('missing')"), Error);
+  db.exec("DELETE FROM p WHERE id = 'a'");  // rows written without the checks still cascade
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM c"), 0);
+}
+
 TEST(Database, BoundParametersAreNeverSql) {
   TempDir dir;
   Database db = Database::open(dir / "t.db");

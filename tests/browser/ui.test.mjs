@@ -293,7 +293,7 @@ describe('web UI', { timeout: 540_000 }, () => {
     await page.goto(`${base}/runs.html`);
     await page.waitForSelector('#runs-table tbody tr.run-row');
     const stages = await page.locator('#runs-table tbody tr.run-row td:nth-child(2)').allTextContents();
-    for (const s of ['segment', 'embed', 'match', 'cooccur', 'recommend']) assert.ok(stages.includes(s), `run of ${s}: ${stages}`);
+    for (const s of ['segment', 'embed', 'index', 'match', 'cooccur', 'recommend']) assert.ok(stages.includes(s), `run of ${s}: ${stages}`);
     await page.locator('#runs-table tbody tr.run-row', { hasText: 'embed' }).first().click();
     await page.waitForSelector('.run-details pre');
     assert.match(await page.locator('.run-details').textContent(), /model\s+classic/);

@@ -10,7 +10,7 @@ namespace ensemble::cli {
 
 void add_run_command(CLI::App& app, CliContext& ctx) {
   auto* cmd = app.add_subcommand(
-      "run", "run the pipeline stages (segment, embed, match, cooccur, recommend): incremental "
+      "run", "run the pipeline stages (segment, embed, index, match, cooccur, recommend): incremental "
              "and resumable, each recorded in lineage");
   static std::vector<std::string> stages;
   static std::string report_path;
