@@ -71,7 +71,7 @@ TEST_F(NeuralEndToEnd, SampleRunsWithClipAndSamThenSearchWorks) {
   // Lineage names the manifests' ids (name@version and checksum).
   const Result runs = ensemble_cli(dir(), "--db n.db runs --json");
   EXPECT_NE(runs.out.find("clip:models/clip/clip.json#v1#tiny-clip@test-1#sha="), std::string::npos) << runs.out;
-  EXPECT_NE(runs.out.find("sam:models/sam/sam.json#v1#tiny-sam@test-1#sha="), std::string::npos) << runs.out;
+  EXPECT_NE(runs.out.find("sam:models/sam/sam.json#v2#tiny-sam@test-1#sha="), std::string::npos) << runs.out;
 
   const auto stats = json_of(ensemble_cli(dir(), "--db n.db stats --json"));
   EXPECT_EQ(stats["tables"]["embeddings"].get<int>(),

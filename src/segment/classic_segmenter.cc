@@ -164,7 +164,7 @@ class ClassicSegmenter final : public Segmenter {
     return finish_segmentation(std::move(cands), work, bgr.size(), config_, std::move(stats));
   }
 
-  std::string id() const override { return "classic"; }
+  std::string id() const override { return kClassicSegmenterId; }
   const SegmenterConfig& config() const override { return config_; }
 
  private:

@@ -6,6 +6,8 @@
 #include <cassert>
 #include <numeric>
 
+#include "segment/region_filters_internal.h"
+
 namespace ensemble::segment {
 namespace {
 
@@ -20,6 +22,8 @@ bool in_band(int x, int y, cv::Size s, int band) {
 }
 
 }  // namespace
+
+bool is_skin_hue(const cv::Vec3b& bgr) { return bgr[2] > bgr[1] && bgr[1] >= bgr[0]; }
 
 double frame_coverage(const cv::Mat& mask) {
   assert(mask.type() == CV_8UC1);
@@ -95,6 +99,40 @@ double frame_colour_match(const cv::Mat& bgr, const cv::Mat& mask, const FrameCo
   return match;
 }
 
+double frame_colour_support(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame,
+                            double common_share) {
+  assert(bgr.size() == mask.size());
+  const cv::Rect box = mask_box(mask);
+  if (box.empty()) return 0.0;
+  const int nb = kBins * kBins * kBins;
+  std::vector<double> region(nb, 0.0), band_inside(nb, 0.0);
+  double region_total = 0, band_inside_total = 0;
+  for (int y = box.y; y < box.y + box.height; ++y) {
+    const auto* row = bgr.ptr<cv::Vec3b>(y);
+    const uchar* m = mask.ptr<uchar>(y);
+    for (int x = box.x; x < box.x + box.width; ++x) {
+      if (!m[x]) continue;
+      const int b = colour_bin(row[x]);
+      region[b] += 1;
+      region_total += 1;
+      if (in_band(x, y, bgr.size(), frame.band)) {
+        band_inside[b] += 1;
+        band_inside_total += 1;
+      }
+    }
+  }
+  const double rest_total = frame.band_pixels - band_inside_total;
+  if (region_total == 0 || rest_total <= 0) return 0.0;
+  const float* fh = frame.hist.ptr<float>();
+  double supported = 0;
+  for (int b = 0; b < nb; ++b) {
+    if (region[b] == 0) continue;
+    const double rest = std::max(0.0, fh[b] * frame.band_pixels - band_inside[b]) / rest_total;
+    if (rest >= common_share) supported += region[b];
+  }
+  return supported / region_total;
+}
+
 bool is_background(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame,
                    double frame_frac, double colour_match) {
   const double cover = frame_coverage(mask);
@@ -117,12 +155,13 @@ double skin_fraction(const cv::Mat& bgr, const cv::Mat& mask) {
   std::int64_t inside = 0, skin = 0;
   for (int y = 0; y < box.height; ++y) {
     const auto* p = ycrcb.ptr<cv::Vec3b>(y);
+    const auto* c = bgr.ptr<cv::Vec3b>(y + box.y) + box.x;
     const uchar* m = mask.ptr<uchar>(y + box.y) + box.x;
     for (int x = 0; x < box.width; ++x) {
       if (!m[x]) continue;
       ++inside;
       const int Y = p[x][0], cr = p[x][1], cb = p[x][2];
-      skin += Y >= 60 && cr >= 135 && cr <= 180 && cb >= 85 && cb <= 135;
+      skin += Y >= 60 && cr >= 135 && cr <= 180 && cb >= 85 && cb <= 135 && is_skin_hue(c[x]);
     }
   }
   return inside ? static_cast<double>(skin) / static_cast<double>(inside) : 0.0;
@@ -171,14 +210,19 @@ std::vector<bool> contained_duplicates(const std::vector<MaskCandidate>& c, doub
 }
 
 std::vector<bool> cap_regions(const std::vector<MaskCandidate>& c, int max_regions, double overlap_iou) {
+  return cap_regions_deferring(c, max_regions, overlap_iou, {});
+}
+
+std::vector<bool> cap_regions_deferring(const std::vector<MaskCandidate>& c, int max_regions,
+                                        double overlap_iou, const std::vector<bool>& deferred) {
   std::vector<bool> drop(c.size(), true);
   const auto cap = static_cast<std::size_t>(std::max(0, max_regions));
   std::size_t taken = 0;
   std::vector<std::size_t> selected;
   // First pass: best first, skipping regions that mostly repeat a selected one.
   for (std::size_t i = 0; i < c.size() && taken < cap; ++i) {
-    bool repeats = false;
-    if (overlap_iou <= 1.0) {
+    bool repeats = !deferred.empty() && deferred[i];
+    if (!repeats && overlap_iou <= 1.0) {
       for (std::size_t k : selected) {
         const cv::Rect overlap = c[i].box & c[k].box;
         if (overlap.empty()) continue;
@@ -244,7 +288,16 @@ void apply_region_filters(std::vector<MaskCandidate>& c, const cv::Mat& bgr,
         return min_thickness > 0 && mask_thickness(m.mask) < min_thickness;
       }));
   run("contained", contained_duplicates(c, config.containment_thresh, config.containment_area_ratio));
-  run("cap", cap_regions(c, config.max_regions, config.cap_overlap_iou));
+  // Pieces of a patterned backdrop (bricks, tiles, a rug) that do not touch the frame pass the
+  // background filter; under the cap they wait for slots left over, like variants of a kept region.
+  std::vector<bool> deferred;
+  if (config.max_regions < static_cast<int>(c.size())) {
+    for (const auto& m : c) {
+      deferred.push_back(frame_colour_support(bgr, m.mask, frame, kCommonFrameColourShare) >=
+                         kCapDeferFrameSupport);
+    }
+  }
+  run("cap", cap_regions_deferring(c, config.max_regions, config.cap_overlap_iou, deferred));
 }
 
 }  // namespace ensemble::segment

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include "segment/region_filters_internal.h"
+
 namespace ensemble::segment {
 namespace {
 
@@ -60,6 +62,87 @@ TEST(RegionFilters, BackgroundByFrameAndByColour) {
   EXPECT_FALSE(is_background(img, blue, frame, 0.25, 0.75));
   // 1.01 disables each test.
   EXPECT_FALSE(is_background(img, piece, frame, 1.01, 1.01));
+}
+
+// A backdrop of four colours in 10-px cells (a brick wall, a tiled floor): every colour is common
+// in the frame, and no one-colour piece matches the frame's whole histogram.
+cv::Mat four_colour_backdrop(cv::Size size) {
+  const cv::Vec3b colours[] = {{90, 60, 160}, {150, 110, 40}, {70, 150, 70}, {160, 160, 160}};
+  cv::Mat img(size, CV_8UC3);
+  for (int y = 0; y < size.height; ++y)
+    for (int x = 0; x < size.width; ++x) img.at<cv::Vec3b>(y, x) = colours[(x / 10 + 2 * (y / 10)) % 4];
+  return img;
+}
+
+TEST(RegionFilters, FrameColourSupportFindsPiecesOfAPatternedBackdrop) {
+  cv::Mat img = four_colour_backdrop({100, 100});
+  img(cv::Rect(50, 70, 20, 30)).setTo(cv::Scalar(0, 0, 220));  // a red garment touching the bottom
+  img(cv::Rect(30, 10, 20, 20)).setTo(cv::Scalar(0, 220, 220));  // a yellow one inside
+  const FrameColourModel frame = frame_colour_model(img);
+  // One brick inside the image: its colour is a quarter of the frame, so the histogram match stays low
+  // and the background filter keeps it, but all of its pixels have a common frame colour.
+  const cv::Mat brick = rect_mask(img.size(), {30, 40, 10, 10});
+  EXPECT_LT(frame_colour_match(img, brick, frame), 0.5);
+  EXPECT_FALSE(is_background(img, brick, frame, 0.25, 0.75));
+  EXPECT_DOUBLE_EQ(frame_colour_support(img, brick, frame, kCommonFrameColourShare), 1.0);
+  // Half backdrop, half yellow garment: half supported.
+  const cv::Mat half = rect_mask(img.size(), {20, 10, 20, 10});
+  EXPECT_NEAR(frame_colour_support(img, half, frame, kCommonFrameColourShare), 0.5, 1e-9);
+  // The garment's colour is in the frame only where the garment itself touches it: no support.
+  const cv::Mat garment = rect_mask(img.size(), {50, 70, 20, 30});
+  EXPECT_DOUBLE_EQ(frame_colour_support(img, garment, frame, kCommonFrameColourShare), 0.0);
+  // A colour that is rarer in the frame than common_share does not count.
+  EXPECT_DOUBLE_EQ(frame_colour_support(img, brick, frame, 0.5), 0.0);
+  EXPECT_EQ(frame_colour_support(img, cv::Mat::zeros(img.size(), CV_8UC1), frame, 0.02), 0.0);
+}
+
+TEST(RegionFilters, SkinHueExcludesPinkButNotTan) {
+  EXPECT_TRUE(is_skin_hue(cv::Vec3b(120, 150, 220)));   // light skin (BGR)
+  EXPECT_TRUE(is_skin_hue(cv::Vec3b(50, 60, 90)));      // dark skin
+  EXPECT_FALSE(is_skin_hue(cv::Vec3b(170, 140, 230)));  // pink: B > G
+  EXPECT_FALSE(is_skin_hue(cv::Vec3b(120, 150, 150)));  // olive: R = G
+  // The pink passes the YCrCb half of the rule (what dropped pink garments as skin before)...
+  cv::Mat ycrcb;
+  cv::cvtColor(cv::Mat(1, 1, CV_8UC3, cv::Scalar(170, 140, 230)), ycrcb, cv::COLOR_BGR2YCrCb);
+  const cv::Vec3b p = ycrcb.at<cv::Vec3b>(0, 0);
+  EXPECT_TRUE(p[0] >= 60 && p[1] >= 135 && p[1] <= 180 && p[2] >= 85 && p[2] <= 135);
+  // ...but is not skin now; camel still is (a documented limit of a colour rule).
+  cv::Mat img(10, 20, CV_8UC3, cv::Scalar(170, 140, 230));
+  img(cv::Rect(10, 0, 10, 10)).setTo(cv::Scalar(107, 154, 193));  // camel
+  EXPECT_EQ(skin_fraction(img, rect_mask(img.size(), {0, 0, 10, 10})), 0.0);
+  EXPECT_EQ(skin_fraction(img, rect_mask(img.size(), {10, 0, 10, 10})), 1.0);
+}
+
+TEST(RegionFilters, CapGivesDeferredRegionsOnlyLeftoverSlots) {
+  const cv::Size s(60, 20);
+  std::vector<MaskCandidate> c;
+  c.push_back(cand(rect_mask(s, {0, 0, 10, 10}), 0.9f));
+  c.push_back(cand(rect_mask(s, {20, 0, 10, 10}), 0.8f));
+  c.push_back(cand(rect_mask(s, {40, 0, 10, 10}), 0.7f));
+  EXPECT_EQ(cap_regions_deferring(c, 2, 0.5, {true, false, false}), (std::vector<bool>{true, false, false}));
+  EXPECT_EQ(cap_regions_deferring(c, 3, 0.5, {true, false, false}), (std::vector<bool>{false, false, false}));
+  // Leftover slots go to deferred regions best first.
+  EXPECT_EQ(cap_regions_deferring(c, 2, 0.5, {true, true, true}), (std::vector<bool>{false, false, true}));
+  // No deferral: the plain cap.
+  EXPECT_EQ(cap_regions_deferring(c, 2, 0.5, {}), cap_regions(c, 2, 0.5));
+}
+
+TEST(RegionFilters, CapDefersBackdropPiecesBehindGarments) {
+  cv::Mat img = four_colour_backdrop({100, 100});
+  img(cv::Rect(50, 30, 20, 30)).setTo(cv::Scalar(0, 0, 220));  // a red garment inside
+  SegmenterConfig cfg;
+  cfg.max_regions = 1;
+  std::vector<MaskCandidate> c;
+  c.push_back(cand(rect_mask(img.size(), {20, 40, 10, 10}), 0.95f));  // a brick, scored higher
+  c.push_back(cand(rect_mask(img.size(), {50, 30, 20, 30}), 0.9f));   // the garment
+  FilterStats stats;
+  std::vector<std::pair<MaskCandidate, std::string>> dropped;
+  apply_region_filters(c, img, cfg, stats, &dropped);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].box, cv::Rect(50, 30, 20, 30));
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_EQ(dropped[0].second, "cap");
+  EXPECT_EQ(dropped[0].first.box, cv::Rect(20, 40, 10, 10));
 }
 
 TEST(RegionFilters, SkinFraction) {

@@ -42,9 +42,13 @@ int SegmentationResult::kept_count() const {
 
 std::unique_ptr<Segmenter> make_segmenter(const std::string& spec, const SegmenterConfig& config) {
   config.validate();
-  if (spec == "classic") return make_classic_segmenter(config);
+  if (spec == "classic" || spec == kClassicSegmenterId) return make_classic_segmenter(config);
+  if (spec.rfind("classic#", 0) == 0) {
+    throw Error(ErrorCode::kInvalidArgument, "segmenter '" + spec + "': this build's classic segmenter is '" +
+                                                 std::string(kClassicSegmenterId) + "' (or plain 'classic')");
+  }
   if (spec.rfind("sam:", 0) == 0) {
-    // "sam:MANIFEST" (docs/MODELS.md); an id "sam:MANIFEST#v1#..." names the same model.
+    // "sam:MANIFEST" (docs/MODELS.md); an id "sam:MANIFEST#v2#..." names the same model.
     const std::string manifest = spec.substr(4, spec.find('#') == std::string::npos ? std::string::npos
                                                                                      : spec.find('#') - 4);
 #if ENSEMBLE_WITH_TORCH

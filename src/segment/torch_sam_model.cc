@@ -107,7 +107,7 @@ std::unique_ptr<Segmenter> make_torch_sam_segmenter(const std::string& manifest,
   config.validate();
   std::string id;
   auto model = load_torch_sam_model(manifest, neural::default_runtime(), &id);
-  return make_sam_segmenter(std::move(model), "sam:" + manifest + "#v1#" + id, config);
+  return make_sam_segmenter(std::move(model), "sam:" + manifest + "#v2#" + id, config);
 }
 
 }  // namespace ensemble::segment

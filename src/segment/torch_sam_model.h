@@ -25,7 +25,7 @@ std::unique_ptr<SamModel> load_torch_sam_model(const std::filesystem::path& mani
                                                std::string* model_id = nullptr);
 
 // make_segmenter's hook for "sam:MANIFEST": the segmenter's id() is
-// "sam:MANIFEST#v1#<manifest id>", which make_segmenter() accepts back. Uses neural::default_runtime().
+// "sam:MANIFEST#v2#<manifest id>", which make_segmenter() accepts back. Uses neural::default_runtime().
 std::unique_ptr<Segmenter> make_torch_sam_segmenter(const std::string& manifest, const SegmenterConfig& config);
 
 }  // namespace ensemble::segment

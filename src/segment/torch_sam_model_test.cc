@@ -89,7 +89,7 @@ TEST(TorchSamModel, MakeSegmenterBuildsItAndTheIdRoundTrips) {
   SegmenterConfig cfg;
   cfg.points_per_side = 4;
   const auto seg = make_segmenter("sam:" + manifest.string(), cfg);
-  EXPECT_EQ(seg->id().rfind("sam:" + manifest.string() + "#v1#tiny-sam@test-1#sha=", 0), 0u) << seg->id();
+  EXPECT_EQ(seg->id().rfind("sam:" + manifest.string() + "#v2#tiny-sam@test-1#sha=", 0), 0u) << seg->id();
   const auto again = make_segmenter(seg->id(), cfg);
   EXPECT_EQ(again->id(), seg->id());
   const SegmentationResult r = seg->segment(test_image());

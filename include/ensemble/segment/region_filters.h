@@ -36,7 +36,8 @@ bool is_background(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourMod
                    double frame_frac, double colour_match);
 
 // Share of the mask's pixels that are skin-coloured (YCrCb rule: 135 <= Cr <= 180, 85 <= Cb <= 135,
-// Y >= 60). 0 for an empty mask.
+// Y >= 60, and a skin hue: R > G >= B, which keeps pink, rose and mauve garments out). 0 for an
+// empty mask.
 double skin_fraction(const cv::Mat& bgr, const cv::Mat& mask);
 
 // Twice the largest inscribed radius (L2 distance transform), in pixels: a 10-px-wide stripe has
