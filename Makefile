@@ -34,8 +34,10 @@ test: build
 ASAN_TESTS = ensemble_config_tests ensemble_image_tests ensemble_store_tests ensemble_recommend_tests \
              ensemble_catalog_tests ensemble_index_tests
 # OpenCV is built without frame pointers: the slow unwinder gives leak reports real stacks, which the
-# suppressions (tests/lsan.supp: OpenCV's one-time tables) need to match.
-SAN_ENV = ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:fast_unwind_on_malloc=0
+# suppressions (tests/lsan.supp: OpenCV's one-time tables) need to match. print_suppressions=0: LSan
+# otherwise prints its "Suppressions used" table on stderr at every exit, which the end-to-end tests
+# read with the CLI's JSON output.
+SAN_ENV = ASAN_OPTIONS=fast_unwind_on_malloc=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:fast_unwind_on_malloc=0:print_suppressions=0
 test-asan: deps
 	@cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DENSEMBLE_SANITIZE=ON \
 	  -DENSEMBLE_BUILD_BENCH=OFF >/dev/null

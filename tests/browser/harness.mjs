@@ -9,6 +9,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
+// How much longer than in a Release build the test may wait (6 in sanitizer builds; CMake sets it).
+export function timeoutScale() {
+  const s = Number(process.env.ENSEMBLE_TIMEOUT_SCALE || '1');
+  return Number.isFinite(s) && s >= 1 ? s : 1;
+}
+
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, '../..');
@@ -79,7 +85,9 @@ export async function startServer(db, logFile, extraArgs = []) {
   let exited = null;
   child.on('exit', (code, signal) => { exited = { code, signal }; });
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  // Sanitizer builds start 5-10x slower: tests/CMakeLists.txt passes ENSEMBLE_TIMEOUT_SCALE.
+  const startSeconds = 30 * timeoutScale();
+  const deadline = Date.now() + startSeconds * 1000;
   for (;;) {
     if (exited) {
       throw new Error(`ensemble serve exited (${JSON.stringify(exited)}):\n${fs.readFileSync(logFile, 'utf8')}`);
@@ -90,7 +98,7 @@ export async function startServer(db, logFile, extraArgs = []) {
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`ensemble serve did not answer /healthz within 30 s:\n${fs.readFileSync(logFile, 'utf8')}`);
+      throw new Error(`ensemble serve did not answer /healthz within ${startSeconds} s:\n${fs.readFileSync(logFile, 'utf8')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -6,11 +6,11 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { config, log, buildDatabase, startServer, launchBrowser, getJson, tempDir, HOSTILE } from './harness.mjs';
+import { config, log, buildDatabase, startServer, launchBrowser, getJson, tempDir, HOSTILE, timeoutScale } from './harness.mjs';
 
 const TIMEOUT = 20_000;
 
-describe('web UI', { timeout: 540_000 }, () => {
+describe('web UI', { timeout: 540_000 * timeoutScale() }, () => {
   let work, data, server, context, page, base;
   const pageErrors = [];
 
