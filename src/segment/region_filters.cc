@@ -65,72 +65,66 @@ FrameColourModel frame_colour_model(const cv::Mat& bgr) {
   return m;
 }
 
-double frame_colour_match(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame) {
-  assert(bgr.size() == mask.size());
-  const cv::Rect box = mask_box(mask);
-  if (box.empty()) return 0.0;
-  const int nb = kBins * kBins * kBins;
-  std::vector<double> region(nb, 0.0), band_inside(nb, 0.0);
+namespace {
+
+// The region's colour histogram (frame_colour_model's bins, counts) and that of its own pixels in
+// the frame band, for comparing a region with the rest of the frame.
+struct RegionColours {
+  std::vector<double> region, band_inside;
   double region_total = 0, band_inside_total = 0;
+};
+RegionColours region_colours(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame) {
+  assert(bgr.size() == mask.size());
+  const int nb = kBins * kBins * kBins;
+  RegionColours rc{std::vector<double>(nb, 0.0), std::vector<double>(nb, 0.0)};
+  const cv::Rect box = mask_box(mask);
   for (int y = box.y; y < box.y + box.height; ++y) {
     const auto* row = bgr.ptr<cv::Vec3b>(y);
     const uchar* m = mask.ptr<uchar>(y);
     for (int x = box.x; x < box.x + box.width; ++x) {
       if (!m[x]) continue;
       const int b = colour_bin(row[x]);
-      region[b] += 1;
-      region_total += 1;
+      rc.region[b] += 1;
+      rc.region_total += 1;
       if (in_band(x, y, bgr.size(), frame.band)) {
-        band_inside[b] += 1;
-        band_inside_total += 1;
+        rc.band_inside[b] += 1;
+        rc.band_inside_total += 1;
       }
     }
   }
+  return rc;
+}
+
+}  // namespace
+
+double frame_colour_match(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame) {
+  const RegionColours rc = region_colours(bgr, mask, frame);
   const double band_total = frame.band_pixels;
-  const double rest_total = band_total - band_inside_total;
-  if (region_total == 0 || rest_total <= 0) return 0.0;
+  const double rest_total = band_total - rc.band_inside_total;
+  if (rc.region_total == 0 || rest_total <= 0) return 0.0;
   // The frame's colours outside this region: a garment's own colours in the frame do not count.
   const float* fh = frame.hist.ptr<float>();
   double match = 0;
-  for (int b = 0; b < nb; ++b) {
-    const double rest = std::max(0.0, fh[b] * band_total - band_inside[b]) / rest_total;
-    match += std::min(region[b] / region_total, rest);
+  for (int b = 0; b < static_cast<int>(rc.region.size()); ++b) {
+    const double rest = std::max(0.0, fh[b] * band_total - rc.band_inside[b]) / rest_total;
+    match += std::min(rc.region[b] / rc.region_total, rest);
   }
   return match;
 }
 
 double frame_colour_support(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame,
                             double common_share) {
-  assert(bgr.size() == mask.size());
-  const cv::Rect box = mask_box(mask);
-  if (box.empty()) return 0.0;
-  const int nb = kBins * kBins * kBins;
-  std::vector<double> region(nb, 0.0), band_inside(nb, 0.0);
-  double region_total = 0, band_inside_total = 0;
-  for (int y = box.y; y < box.y + box.height; ++y) {
-    const auto* row = bgr.ptr<cv::Vec3b>(y);
-    const uchar* m = mask.ptr<uchar>(y);
-    for (int x = box.x; x < box.x + box.width; ++x) {
-      if (!m[x]) continue;
-      const int b = colour_bin(row[x]);
-      region[b] += 1;
-      region_total += 1;
-      if (in_band(x, y, bgr.size(), frame.band)) {
-        band_inside[b] += 1;
-        band_inside_total += 1;
-      }
-    }
-  }
-  const double rest_total = frame.band_pixels - band_inside_total;
-  if (region_total == 0 || rest_total <= 0) return 0.0;
+  const RegionColours rc = region_colours(bgr, mask, frame);
+  const double rest_total = frame.band_pixels - rc.band_inside_total;
+  if (rc.region_total == 0 || rest_total <= 0) return 0.0;
   const float* fh = frame.hist.ptr<float>();
   double supported = 0;
-  for (int b = 0; b < nb; ++b) {
-    if (region[b] == 0) continue;
-    const double rest = std::max(0.0, fh[b] * frame.band_pixels - band_inside[b]) / rest_total;
-    if (rest >= common_share) supported += region[b];
+  for (int b = 0; b < static_cast<int>(rc.region.size()); ++b) {
+    if (rc.region[b] == 0) continue;
+    const double rest = std::max(0.0, fh[b] * frame.band_pixels - rc.band_inside[b]) / rest_total;
+    if (rest >= common_share) supported += rc.region[b];
   }
-  return supported / region_total;
+  return supported / rc.region_total;
 }
 
 bool is_background(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame,
