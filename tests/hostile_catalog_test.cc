@@ -163,8 +163,15 @@ TEST(HostileCatalogCli, AMillionRowsImportInBoundedMemory) {
   // a row object per line, would cross this bound; the id set (~70 bytes an id) and SQLite's page
   // cache stay well under it.
   const long grown_kb = r.max_rss_kb - idle.max_rss_kb;
+#if defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer RSS does not measure the importer: freed memory stays resident in ASan's
+  // quarantine (256 MB by default) beside its shadow memory (measured: +438 MB there, all rows
+  // imported). The bound holds for the real build; the sanitizer run checks everything else.
+  std::printf("AddressSanitizer build: the RSS bound is not checked (grew %ld MB)\n", grown_kb / 1024);
+#else
   EXPECT_LT(grown_kb, 150 * 1024) << "peak RSS " << r.max_rss_kb / 1024 << " MB, idle CLI "
                                   << idle.max_rss_kb / 1024 << " MB";
+#endif
   RecordProperty("peak_rss_mb", static_cast<int>(r.max_rss_kb / 1024));
   std::printf("1M-row import: peak RSS %ld MB (the CLI alone: %ld MB)\n", r.max_rss_kb / 1024,
               idle.max_rss_kb / 1024);
