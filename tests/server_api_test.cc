@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -148,12 +149,19 @@ TEST_F(ServerApi, HealthStatsRunsAndMetrics) {
   const auto one = get_json("/api/runs/" + std::to_string(runs[0]["id"].get<int>()));
   EXPECT_TRUE(one.contains("config"));
   EXPECT_EQ(error_code(client().Get("/api/runs/999999")), "not_found");
+  // A request is counted by httplib's logger after its response is written, so a client can see the
+  // response before the count: wait (at most 5 s) for the /api/stats line.
+  const std::string stats_line =
+      "ensemble_http_requests_total{route=\"/api/stats\",method=\"GET\",status=\"200\"}";
   auto c = client();
-  const auto m = c.Get("/metrics");
+  auto m = c.Get("/metrics");
+  for (int i = 0; i < 50 && m && m->body.find(stats_line) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    m = c.Get("/metrics");
+  }
   ASSERT_TRUE(m);
   EXPECT_EQ(m->status, 200);
-  EXPECT_NE(m->body.find("ensemble_http_requests_total{route=\"/api/stats\",method=\"GET\",status=\"200\"}"),
-            std::string::npos) << m->body;
+  EXPECT_NE(m->body.find(stats_line), std::string::npos) << m->body;
   EXPECT_NE(m->body.find("ensemble_http_request_duration_seconds_bucket{route=\"/api/runs/{id}\""),
             std::string::npos);
   EXPECT_NE(m->body.find("ensemble_index_vectors "), std::string::npos);
