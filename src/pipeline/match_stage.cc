@@ -211,6 +211,16 @@ std::vector<float> gather(const VectorSet& v, const std::vector<index::Id>& rows
   return out;
 }
 
+// The two statements both passes write with.
+store::Statement insert_match(store::Database& db) {
+  return db.prepare(
+      "INSERT INTO matches (direction, region_id, product_id, rank, score, run_id)"
+      " VALUES (?,?,?,?,?,?)");
+}
+store::Statement set_region_category(store::Database& db) {
+  return db.prepare("UPDATE regions SET category = ?, category_confidence = ? WHERE id = ?");
+}
+
 class MatchStage : public Stage {
  public:
   std::string name() const override { return "match"; }
@@ -489,11 +499,8 @@ class MatchStage : public Stage {
     c->tx = std::make_unique<store::Transaction>(db);
     db.exec("DELETE FROM matches");
     db.exec("DELETE FROM stage_items WHERE stage = 'match' AND item_id <> 'all'");
-    auto ins = db.prepare(
-        "INSERT INTO matches (direction, region_id, product_id, rank, score, run_id)"
-        " VALUES (?,?,?,?,?,?)");
-    auto set_cat = db.prepare(
-        "UPDATE regions SET category = ?, category_confidence = ? WHERE id = ?");
+    auto ins = insert_match(db);
+    auto set_cat = set_region_category(db);
     for (size_t r = 0; r < regions.ids.size(); ++r) {
       write_region(ctx, products, regions, category, p, r, row(lists.a_to_b, r), ins, set_cat, c);
     }
@@ -554,11 +561,8 @@ class MatchStage : public Stage {
     const Lists np = cross(regions, a.old_regions, products, a.new_products, p.k_rp, p, c);
 
     c->tx = std::make_unique<store::Transaction>(db);
-    auto ins = db.prepare(
-        "INSERT INTO matches (direction, region_id, product_id, rank, score, run_id)"
-        " VALUES (?,?,?,?,?,?)");
-    auto set_cat = db.prepare(
-        "UPDATE regions SET category = ?, category_confidence = ? WHERE id = ?");
+    auto ins = insert_match(db);
+    auto set_cat = set_region_category(db);
 
     // Region -> product.
     for (size_t i = 0; i < a.new_regions.size(); ++i) {
