@@ -34,6 +34,12 @@ find_package(BLAS QUIET)
 set(BLA_VENDOR OpenBLAS)
 find_package(BLAS QUIET)
 ensemble_require(BLAS_FOUND libopenblas-dev "OpenBLAS")
+# BLIS computes the library's own matrix products (include/ensemble/util/gemm.h): it picks AVX2/FMA
+# kernels from the CPU's features, where OpenBLAS 0.3.21 falls back to SSE3 on CPUs it does not know.
+find_path(BLIS_INCLUDE_DIR blis.h PATH_SUFFIXES x86_64-linux-gnu)
+find_library(BLIS_LIBRARY blis)
+ensemble_require(BLIS_INCLUDE_DIR "libblis-dev libblis-pthread-dev" "BLIS")
+ensemble_require(BLIS_LIBRARY "libblis-dev libblis-pthread-dev" "BLIS")
 find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h)
 ensemble_require(HNSWLIB_INCLUDE_DIR libhnswlib-dev "hnswlib")
 find_path(HTTPLIB_INCLUDE_DIR httplib.h)

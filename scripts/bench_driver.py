@@ -130,11 +130,12 @@ class Bench:
         self.n_products = n0
 
     # ------------------------------------------------------------------ pipeline
-    def run_stage(self, db, stage, label=None, sets=()):
+    def run_stage(self, db, stage, label=None, sets=(), env=None):
         extra = []
         for kv in sets:
             extra += ["--set", kv]
-        wall, cpu, rss, out = timed([self.bin, "--db", db, "--quiet", *extra, "run", "--stage", stage, "--json"])
+        wall, cpu, rss, out = timed([self.bin, "--db", db, "--quiet", *extra, "run", "--stage", stage, "--json"],
+                                    env=env)
         rep = json.loads(out)
         st = rep["stages"][0] if rep.get("stages") else {}
         items = st.get("input_rows", 0) or 0
@@ -156,7 +157,10 @@ class Bench:
         total_wall = total_cpu = 0.0
         peak = 0.0
         stage_wall = {}
+        baselines = "baseline" not in set(self.args.skip.split(","))
         for stage in ("segment", "embed", "index", "match", "cooccur", "recommend"):
+            if stage == "match" and baselines:
+                self.snapshot(db, "prematch")
             wall, cpu, rss, items, st = self.run_stage(db, stage)
             stage_wall[stage] = wall
             total_wall += wall
@@ -165,7 +169,8 @@ class Bench:
             note = ""
             stats = st.get("stats", {}) or {}
             if stage == "match":
-                note = f"kernel {stats.get('kernel_seconds', 0):.1f} s, {stats.get('mode', '')}"
+                note = f"kernel {stats.get('kernel_seconds', 0):.1f} s, {stats.get('mode', '')}, {stats.get('gemm', '')}"
+                self.match_wall = wall
             if stage == "index":
                 note = f"{stats.get('action', '')}, {stats.get('size', 0)} products"
             if stage == "embed" and "fitted_projection" in stats:
@@ -175,20 +180,38 @@ class Bench:
         self.stage_wall = stage_wall
         self.row("pipeline (segment..recommend)", self.n_products + len(self.lookbooks_base), total_wall, total_cpu, peak,
                  target=TARGETS["pipeline"])
-        if "baseline" not in set(self.args.skip.split(",")):
+        if baselines:
+            self.gemm_baseline()
             self.reference_cooccur()
+
+    def snapshot(self, db, name):
+        """Copies the database (and its index folder) as NAME.db, sharing the media folder."""
+        for p in self.work.glob(f"{name}.*"):
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink()
+        dst = self.work / f"{name}.db"
+        shutil.copy(db, dst)
+        for suffix in ("-wal", "-shm"):
+            src = Path(str(db) + suffix)
+            if src.exists():
+                shutil.copy(src, str(dst) + suffix)
+        index = Path(str(db)[:-3] + ".index")
+        if index.is_dir():
+            shutil.copytree(index, self.work / f"{name}.index")
+        (self.work / f"{name}.media").symlink_to((self.work / "ens.media").resolve())
+        return dst
+
+    def gemm_baseline(self):
+        """The match stage again, from the same state, with the matrix products on OpenBLAS as before."""
+        env = dict(os.environ, ENSEMBLE_BLAS="openblas")
+        wall, cpu, rss, items, st = self.run_stage(self.work / "prematch.db", "match", env=env)
+        stats = st.get("stats", {}) or {}
+        self.row("match, OpenBLAS gemm", items, self.match_wall, None, None, baseline=wall / self.match_wall,
+                 baseline_name="OpenBLAS / BLIS", target=TARGETS["match"],
+                 note=f"OpenBLAS: {wall:.1f} s (kernel {stats.get('kernel_seconds', 0):.1f} s, {stats.get('gemm', '')})")
 
     def reference_cooccur(self):
         """cooccur + recommend again on a copy of the database with the reference co-occurrence method."""
-        ref = self.work / "ref.db"
-        for p in self.work.glob("ref.*"):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink()
-        shutil.copy(self.db, ref)
-        for suffix in ("-wal", "-shm"):
-            src = Path(str(self.db) + suffix)
-            if src.exists():
-                shutil.copy(src, str(ref) + suffix)
-        (self.work / "ref.media").symlink_to((self.work / "ens.media").resolve())
+        ref = self.snapshot(self.db, "ref")
         ours = self.stage_wall["cooccur"] + self.stage_wall["recommend"]
         w1, c1, r1, items, _ = self.run_stage(ref, "cooccur", sets=["cooccur.scoring=reference"])
         w2, c2, r2, _, _ = self.run_stage(ref, "recommend", sets=["cooccur.scoring=reference"])

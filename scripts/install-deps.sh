@@ -17,7 +17,8 @@ PACKAGES=(
   zlib1g-dev              # reading the gzipped Fashion-MNIST IDX files
   libssl-dev              # SHA-256 for the content-addressed media folder
   dataset-fashion-mnist   # real product images for the built-in sample
-  libopenblas-dev         # BLAS for exact vector search
+  libopenblas-dev         # BLAS/LAPACK for LibTorch and the projection fit's eigensolver
+  libblis-dev libblis-pthread-dev  # BLIS: the library's own matrix products (util/gemm.h)
   libhnswlib-dev          # ANN index
   libcpp-httplib-dev      # HTTP server and remote embedder client
   chromium chromium-driver  # browser tests of the web UI (tests/browser; node + npm: install-browser-deps.sh)

@@ -1,7 +1,5 @@
 #include "ensemble/embed/projection.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -9,6 +7,7 @@
 
 #include "ensemble/util/error.h"
 #include "ensemble/util/fs.h"
+#include "ensemble/util/gemm.h"
 #include "ensemble/util/sha256.h"
 
 // LAPACK from OpenBLAS (no lapacke.h on Debian's libopenblas-dev): the Fortran symbol, with the
@@ -88,8 +87,7 @@ Projection::Projection(std::string descriptor_id, int in_dim, int out_dim, std::
     throw Error(ErrorCode::kInvalidArgument, "projection: inconsistent sizes");
   }
   bias_.assign(out_dim_, 0.0f);
-  cblas_sgemv(CblasRowMajor, CblasNoTrans, out_dim_, in_dim_, 1.0f, matrix_.data(), in_dim_, mean_.data(), 1,
-              0.0f, bias_.data(), 1);
+  gemm::mv(out_dim_, in_dim_, matrix_.data(), in_dim_, mean_.data(), bias_.data());
   hash_ = sha256_hex(serialise_body());
 }
 
@@ -197,8 +195,8 @@ void Projection::apply(const float* in, std::int64_t n, float* out) const {
   if (n <= 0) return;
   for (std::int64_t i = 0; i < n; ++i) std::memcpy(out + i * out_dim_, bias_.data(), sizeof(float) * out_dim_);
   // out = in W^T - W mean
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), out_dim_, in_dim_, 1.0f, in, in_dim_,
-              matrix_.data(), in_dim_, -1.0f, out, out_dim_);
+  // A handful of rows (one query photo) is not worth waking a second thread.
+  gemm::nt(n, out_dim_, in_dim_, in, in_dim_, matrix_.data(), in_dim_, -1.0f, out, out_dim_, n >= 64 ? 0 : 1);
 }
 
 ProjectionFitter::ProjectionFitter(std::string descriptor_id, int in_dim, FitOptions options)
@@ -231,8 +229,7 @@ void ProjectionFitter::flush() {
   if (pending_rows_ == 0) return;
   // Rank-k update in float for one block of rows, accumulated in double across blocks.
   std::vector<float> block(static_cast<std::size_t>(in_dim_) * in_dim_, 0.0f);
-  cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, in_dim_, static_cast<int>(pending_rows_), 1.0f,
-              pending_.data(), in_dim_, 0.0f, block.data(), in_dim_);
+  gemm::syrk_upper_tn(in_dim_, pending_rows_, pending_.data(), in_dim_, block.data(), in_dim_);
   for (int i = 0; i < in_dim_; ++i)
     for (int j = i; j < in_dim_; ++j) gram_[static_cast<std::size_t>(i) * in_dim_ + j] += block[static_cast<std::size_t>(i) * in_dim_ + j];
   pending_rows_ = 0;

@@ -1,11 +1,10 @@
 #include "ensemble/index/cross_search.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <vector>
 
 #include "ensemble/util/error.h"
+#include "ensemble/util/gemm.h"
 #include "ensemble/util/parallel.h"
 #include "index/top_k.h"
 
@@ -30,8 +29,7 @@ CrossResults cross_search(std::span<const Id> a_ids, std::span<const float> a, s
     const std::int64_t an = std::min(ab, na - a0);
     for (std::int64_t b0 = 0; b0 < nb; b0 += bb) {
       const std::int64_t bn = std::min(bb, nb - b0);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(an), static_cast<int>(bn), dim, 1.0f,
-                  a.data() + a0 * dim, dim, b.data() + b0 * dim, dim, 0.0f, scores.data(), static_cast<int>(bn));
+      gemm::nt(an, bn, dim, a.data() + a0 * dim, dim, b.data() + b0 * dim, dim, 0.0f, scores.data(), bn, o.threads);
       // Rows (A → B): each thread owns whole rows.
       parallel_for(an, o.threads, [&](std::int64_t i) {
         detail::TopK& top = rows[a0 + i];

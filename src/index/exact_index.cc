@@ -1,11 +1,10 @@
 #include "index/exact_index.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "ensemble/util/error.h"
+#include "ensemble/util/gemm.h"
 #include "index/dot_kernel.h"
 #include "ensemble/util/parallel.h"
 #include "index/top_k.h"
@@ -77,9 +76,8 @@ SearchResults ExactIndex::search(std::span<const float> queries, int k, const Id
                    scores.data() + r0, nb);
         });
       } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nq), static_cast<int>(nb), dim_, 1.0f,
-                    queries.data() + q0 * dim_, dim_, data_.data() + b0 * dim_, dim_, 0.0f, scores.data(),
-                    static_cast<int>(nb));
+        gemm::nt(nq, nb, dim_, queries.data() + q0 * dim_, dim_, data_.data() + b0 * dim_, dim_, 0.0f, scores.data(),
+                 nb, threads_);
       }
       // Partial top-k per query row; rows are independent, so split them over threads.
       auto scan = [&](std::int64_t i) {

@@ -1,4 +1,4 @@
-// "exact": brute-force inner-product search with OpenBLAS sgemm and a partial top-k.
+// "exact": brute-force inner-product search with sgemm (util/gemm.h) and a partial top-k.
 #pragma once
 
 #include <unordered_map>

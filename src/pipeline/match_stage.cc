@@ -44,6 +44,7 @@
 
 #include "ensemble/pipeline/stage.h"
 #include "ensemble/util/error.h"
+#include "ensemble/util/gemm.h"
 #include "ensemble/util/parallel.h"
 #include "ensemble/util/sha256.h"
 #include "ensemble/index/cross_search.h"
@@ -292,6 +293,7 @@ class MatchStage : public Stage {
     }
     result.stats["regions_categorised"] = c.categorised;
     result.stats["kernel_seconds"] = c.kernel_s;
+    result.stats["gemm"] = gemm::describe();
     result.stats["match_seconds"] = seconds;
     if (!add) {
       result.stats["mean_top1_score"] =

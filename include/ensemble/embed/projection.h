@@ -37,7 +37,7 @@ class Projection {
   static Projection load(const std::filesystem::path& path);
 
   // out[i] = W (in[i] - mean) for n rows; in: n × in_dim, out: n × out_dim (row-major). No
-  // normalisation. Uses OpenBLAS sgemm.
+  // normalisation. One matrix product (util/gemm.h).
   void apply(const float* in, std::int64_t n, float* out) const;
 
   const std::string& descriptor_id() const { return descriptor_id_; }

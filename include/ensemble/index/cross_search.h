@@ -1,7 +1,7 @@
 // Both directions of an exact bipartite match in one pass: for every row of A its best rows of B,
 // and for every row of B its best rows of A (for example regions ↔ products in the match stage).
 //
-// Computing the A × B score matrix once (OpenBLAS sgemm over bounded blocks) and keeping a
+// Computing the A × B score matrix once (util/gemm.h over bounded blocks) and keeping a
 // partial top-k per row *and* per column halves the work of two separate searches. Exact:
 // results equal two ExactIndex searches (same order and tie-break: score desc, then id asc).
 #pragma once
@@ -27,7 +27,7 @@ struct CrossOptions {
   int k_ba = 5;                // per row of B; 0 = skip this direction
   float min_score = -2.0f;     // pairs scoring below are ignored (default: none are)
   const PairFilter* filter = nullptr;
-  int threads = 0;             // for the top-k scans; 0 = all cores
+  int threads = 0;             // for the products and the top-k scans; 0 = all cores
 };
 
 // a: |a_ids| × dim, b: |b_ids| × dim, row-major, rows L2-normalised. Memory: the inputs plus

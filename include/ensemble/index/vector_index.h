@@ -3,7 +3,7 @@
 // One abstract VectorIndex, batch-first like FAISS, with two implementations chosen by a factory
 // spec that round-trips to a canonical string (spec()):
 //
-//   "exact"                      brute force with OpenBLAS sgemm over query blocks × database
+//   "exact"                      brute force with sgemm (util/gemm.h) over query blocks × database
 //                                blocks and a partial top-k; recall 1 by construction.
 //   "hnsw:M=32,efC=200,ef=64"    hnswlib HNSW graph (M links per node, efConstruction, efSearch);
 //                                omitted keys take these defaults, so "hnsw" = the string above.
@@ -93,7 +93,7 @@ class VectorIndex {
   void set_metadata(std::string metadata) { metadata_ = std::move(metadata); }
 
   // Threads for add() (hnsw build) and for the per-query parts of search(). 0 = all cores.
-  // OpenBLAS keeps its own thread count for the matrix products.
+  // The matrix products use as many (the "openblas" gemm backend keeps its own count).
   void set_threads(int threads) { threads_ = threads; }
   int threads() const { return threads_; }
 
