@@ -193,9 +193,18 @@ Projection Projection::load(const std::filesystem::path& path) {
 
 void Projection::apply(const float* in, std::int64_t n, float* out) const {
   if (n <= 0) return;
+  if (n <= 4) {
+    // A query photo or a few: matrix-vector products read W once each, where a matrix product
+    // would first copy (pack) all of W — most of the cost of a one-photo search's projection.
+    for (std::int64_t i = 0; i < n; ++i) {
+      float* y = out + i * out_dim_;
+      gemm::mv(out_dim_, in_dim_, matrix_.data(), in_dim_, in + i * in_dim_, y);
+      for (int j = 0; j < out_dim_; ++j) y[j] -= bias_[j];
+    }
+    return;
+  }
   for (std::int64_t i = 0; i < n; ++i) std::memcpy(out + i * out_dim_, bias_.data(), sizeof(float) * out_dim_);
   // out = in W^T - W mean
-  // A handful of rows (one query photo) is not worth waking a second thread.
   gemm::nt(n, out_dim_, in_dim_, in, in_dim_, matrix_.data(), in_dim_, -1.0f, out, out_dim_, n >= 64 ? 0 : 1);
 }
 

@@ -87,6 +87,24 @@ TEST(Projection, RandomIsDeterministic) {
   EXPECT_EQ(a.samples(), 0);
 }
 
+// A few rows take the matrix-vector path, many the matrix-product path: both give W (x - mean).
+TEST(Projection, FewRowsAndManyRowsProjectAlike) {
+  const int in = 300, out = 64, n = 70;
+  Projection p = Projection::random("t", in, out, 3);
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> x(static_cast<std::size_t>(n) * in);
+  for (auto& v : x) v = u(rng);
+  std::vector<float> batch(static_cast<std::size_t>(n) * out), one(out), three(3 * out);
+  p.apply(x.data(), n, batch.data());
+  for (int i = 0; i < n; ++i) {
+    p.apply(x.data() + i * in, 1, one.data());
+    for (int j = 0; j < out; ++j) ASSERT_NEAR(one[j], batch[i * out + j], 1e-4) << "row " << i << ", " << j;
+  }
+  p.apply(x.data() + 5 * in, 3, three.data());
+  for (int j = 0; j < 3 * out; ++j) ASSERT_NEAR(three[j], batch[5 * out + j], 1e-4) << j;
+}
+
 TEST(Projection, FileRoundTripAndCorruption) {
   ensemble::testing::TempDir dir;
   auto rows = gaussian_rows(500, 3);

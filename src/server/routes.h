@@ -3,13 +3,13 @@
 #pragma once
 
 #include <optional>
-#include <semaphore>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "ensemble/server/server.h"
 #include "ensemble/store/store.h"
+#include "server/fifo_slots.h"
 #include "server/http.h"
 #include "server/metrics.h"
 #include "server/snapshot.h"
@@ -25,20 +25,9 @@ struct ServerContext {
   Metrics& metrics;
   const StaticFiles& files;
   // Photo work (decode, segment, embed) is CPU-bound: at most this many at once (the cores), the
-  // others wait their turn instead of multiplying memory and thrashing the cores.
-  std::counting_semaphore<1024>& photo_slots;
-};
-
-// Holds one photo slot for its scope.
-class PhotoSlot {
- public:
-  explicit PhotoSlot(std::counting_semaphore<1024>& s) : s_(s) { s_.acquire(); }
-  ~PhotoSlot() { s_.release(); }
-  PhotoSlot(const PhotoSlot&) = delete;
-  PhotoSlot& operator=(const PhotoSlot&) = delete;
-
- private:
-  std::counting_semaphore<1024>& s_;
+  // others wait their turn (first come, first served) instead of multiplying memory and
+  // thrashing the cores.
+  FifoSlots& photo_slots;
 };
 
 void add_search_routes(Router& router, ServerContext& ctx);   // routes_search.cc

@@ -31,7 +31,7 @@ struct ServerOptions {
   int port = 8080;                   // 0 = any free port (see Server::bind())
   std::filesystem::path web_root;    // static UI; empty = no UI (only the API)
   std::string token;                 // non-empty: writes need "Authorization: Bearer <token>"
-  int threads = 16;                  // worker threads (1..256); an idle keep-alive connection holds one
+  int threads = 64;                  // worker threads (1..256); an idle keep-alive connection holds one
   std::size_t max_upload_bytes = 20u << 20;  // request bodies over this get 413 unread
   double read_timeout_s = 30;        // per request, socket read
   double write_timeout_s = 30;       // per request, socket write
