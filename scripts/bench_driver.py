@@ -305,31 +305,46 @@ class Bench:
             if n == 0:
                 raise RuntimeError("POST /api/search returned no results")
             (self.work / "search-body.bin").write_bytes(body)
-            lua = self.work / "search.lua"
-            lua.write_text(
-                'wrk.method = "POST"\n'
-                f'wrk.headers["Content-Type"] = "multipart/form-data; boundary={boundary}"\n'
-                f'local f = io.open("{self.work / "search-body.bin"}", "rb")\nwrk.body = f:read("*a")\nf:close()\n'
-                'done = function(summary, latency, requests)\n'
-                '  io.write(string.format("P50 %.3f\\nP99 %.3f\\nERR %d\\n", latency:percentile(50) / 1000,'
-                ' latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect + summary.errors.timeout))\n'
-                'end\n')
-            wall, cpu, rss, out = timed(["wrk", "-t", "2", "-c", "20", "-d", "20s", "--timeout", "5s", "-s", lua,
-                                         base + "/api/search"])
-            p50 = float(re.search(r"P50 ([\d.]+)", out)[1])
-            p99 = float(re.search(r"P99 ([\d.]+)", out)[1])
-            errors = int(re.search(r"ERR (\d+)", out)[1])
-            reqs = int(re.search(r"(\d+) requests in", out)[1])
-            self.row("serve POST /api/search (wrk -c 20)", reqs, wall, None, None,
-                     target="p50 ≤ 30 ms, p99 ≤ 100 ms",
-                     note=f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {reqs / wall:.0f} req/s, {errors} errors")
-            self.extra["serving"] = dict(p50_ms=p50, p99_ms=p99, rps=reqs / wall, errors=errors)
+            search = self.wrk("search", base + "/api/search",
+                              'wrk.method = "POST"\n'
+                              f'wrk.headers["Content-Type"] = "multipart/form-data; boundary={boundary}"\n'
+                              f'local f = io.open("{self.work / "search-body.bin"}", "rb")\n'
+                              'wrk.body = f:read("*a")\nf:close()\n',
+                              "serve POST /api/search (wrk -c 20)", "p50 ≤ 30 ms, p99 ≤ 100 ms")
+            # Recommendation reads: GET /api/products/ID/recommendations for random catalog products.
+            ids = [line.split(",", 1)[0] for line in
+                   (self.work / "catalog-base.csv").read_text().splitlines()[1:2001]]
+            recs = self.wrk("recommendations", base + "/api/products",
+                            "local ids = {" + ",".join(f'"{i}"' for i in ids) + "}\n"
+                            "request = function()\n"
+                            '  return wrk.format("GET", "/api/products/" .. ids[math.random(#ids)] ..'
+                            ' "/recommendations?k=10")\nend\n',
+                            "serve GET /api/products/ID/recommendations (wrk -c 20)", "p99 ≤ 10 ms")
+            self.extra["serving"] = dict(search=search, recommendations=recs)
         finally:
             srv.terminate()
             try:
                 srv.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 srv.kill()
+
+    def wrk(self, name, url, script, label, target):
+        """20 connections for 20 s under wrk with SCRIPT (Lua) + a done() that prints p50/p99/errors; one row."""
+        lua = self.work / f"{name}.lua"
+        lua.write_text(script +
+                       'done = function(summary, latency, requests)\n'
+                       '  io.write(string.format("P50 %.3f\\nP99 %.3f\\nERR %d\\n", latency:percentile(50) / 1000,'
+                       ' latency:percentile(99) / 1000, summary.errors.status + summary.errors.connect'
+                       ' + summary.errors.timeout))\n'
+                       'end\n')
+        wall, cpu, rss, out = timed(["wrk", "-t", "2", "-c", "20", "-d", "20s", "--timeout", "5s", "-s", lua, url])
+        p50 = float(re.search(r"P50 ([\d.]+)", out)[1])
+        p99 = float(re.search(r"P99 ([\d.]+)", out)[1])
+        errors = int(re.search(r"ERR (\d+)", out)[1])
+        reqs = int(re.search(r"(\d+) requests in", out)[1])
+        self.row(label, reqs, wall, None, None, target=target,
+                 note=f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, {reqs / wall:.0f} req/s, {errors} errors")
+        return dict(p50_ms=p50, p99_ms=p99, rps=reqs / wall, errors=errors)
 
     def micro(self):
         for b in sorted((self.build / "bench").glob("bench_*")):

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <mutex>
+#include <unordered_map>
 #include <utility>
 
 #include "ensemble/util/error.h"
@@ -35,7 +37,58 @@ ErrorCode code_for(int rc) {
 
 }  // namespace
 
+namespace detail {
+
+// Idle compiled statements of one connection, by SQL text. Used by one thread at a time (the
+// connection's), like the connection itself.
+struct StatementCache {
+  static constexpr std::size_t kMaxIdle = 64;
+  bool closed = false;
+  std::unordered_multimap<std::string, sqlite3_stmt*> idle;
+
+  sqlite3_stmt* take(const std::string& sql) {
+    auto it = idle.find(sql);
+    if (it == idle.end()) return nullptr;
+    sqlite3_stmt* s = it->second;
+    idle.erase(it);
+    return s;
+  }
+  void put(std::string sql, sqlite3_stmt* stmt) {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (closed || idle.size() >= kMaxIdle) {
+      sqlite3_finalize(stmt);
+      return;
+    }
+    idle.emplace(std::move(sql), stmt);
+  }
+  void clear() {
+    for (auto& [sql, stmt] : idle) sqlite3_finalize(stmt);
+    idle.clear();
+  }
+};
+
+}  // namespace detail
+
+Database::Database(sqlite3* db, std::filesystem::path path)
+    : db_(db), path_(std::move(path)), cache_(std::make_shared<detail::StatementCache>()) {}
+
+void Database::close() {
+  if (cache_) {
+    cache_->clear();
+    cache_->closed = true;
+    cache_.reset();
+  }
+  if (db_ != nullptr) sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
+
 Database Database::open(const std::filesystem::path& path, const Options& options) {
+  // SQLite counts every allocation in global statistics behind one process-wide mutex unless told
+  // otherwise before it initialises (the first open); the library never reads them, and with many
+  // connections on many threads (the server) that mutex was the main contention of a read.
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   sqlite3* raw = nullptr;
   const int flags = (options.read_only ? SQLITE_OPEN_READONLY
                                        : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
@@ -61,20 +114,19 @@ Database Database::open(const std::filesystem::path& path, const Options& option
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
-    if (db_ != nullptr) sqlite3_close_v2(db_);
+    close();
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
-Database::~Database() {
-  if (db_ != nullptr) sqlite3_close_v2(db_);
-}
+Database::~Database() { close(); }
 
 void Database::exec(std::string_view sql) {
   const std::string s(sql);
@@ -88,29 +140,42 @@ void Database::exec(std::string_view sql) {
 }
 
 Statement Database::prepare(std::string_view sql) {
+  std::string key(sql);
+  if (sqlite3_stmt* cached = cache_->take(key)) return Statement(db_, cached, cache_, std::move(key));
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) fail(db_, rc, "prepare");
-  return Statement(db_, stmt);
+  return Statement(db_, stmt, cache_, std::move(key));
 }
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 int Database::changes() const { return sqlite3_changes(db_); }
 
 Statement::Statement(Statement&& o) noexcept
-    : db_(o.db_), stmt_(std::exchange(o.stmt_, nullptr)) {}
+    : db_(o.db_), stmt_(std::exchange(o.stmt_, nullptr)), cache_(std::move(o.cache_)), sql_(std::move(o.sql_)) {}
 
 Statement& Statement::operator=(Statement&& o) noexcept {
   if (this != &o) {
-    if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+    release();
     db_ = o.db_;
     stmt_ = std::exchange(o.stmt_, nullptr);
+    cache_ = std::move(o.cache_);
+    sql_ = std::move(o.sql_);
   }
   return *this;
 }
 
-Statement::~Statement() {
-  if (stmt_ != nullptr) sqlite3_finalize(stmt_);
+Statement::~Statement() { release(); }
+
+void Statement::release() {
+  sqlite3_stmt* s = std::exchange(stmt_, nullptr);
+  if (s == nullptr) return;
+  if (cache_) {
+    cache_->put(std::move(sql_), s);
+  } else {
+    sqlite3_finalize(s);
+  }
+  cache_.reset();
 }
 
 Statement& Statement::bind(int index, std::int64_t value) {

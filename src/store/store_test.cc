@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <vector>
+
 #include "ensemble/store/schema.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/sha256.h"
@@ -30,6 +33,66 @@ TEST(Database, TransactionRollsBackUnlessCommitted) {
     tx.commit();
   }
   EXPECT_EQ(query_int(db, "SELECT count(*) FROM t"), 1);
+}
+
+// prepare() reuses compiled statements: each reuse must behave like a fresh statement.
+TEST(Database, ACachedStatementComesBackResetWithoutItsBindings) {
+  TempDir dir;
+  Database db = Database::open(dir / "t.db");
+  {
+    Statement st = db.prepare("SELECT ?");
+    st.bind(1, 5);
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(st.column_int(0), 5);
+  }
+  Statement again = db.prepare("SELECT ?");
+  ASSERT_TRUE(again.step());
+  EXPECT_TRUE(again.column_is_null(0)) << "the previous binding leaked into the reused statement";
+}
+
+TEST(Database, TheSameSqlPreparedTwiceAtOnceGivesTwoIndependentStatements) {
+  TempDir dir;
+  Database db = Database::open(dir / "t.db");
+  db.exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3);");
+  { Statement warm = db.prepare("SELECT x FROM t WHERE x >= ? ORDER BY x"); }  // now cached
+  Statement outer = db.prepare("SELECT x FROM t WHERE x >= ? ORDER BY x");
+  outer.bind(1, 1);
+  std::vector<std::int64_t> pairs;
+  while (outer.step()) {
+    Statement inner = db.prepare("SELECT x FROM t WHERE x >= ? ORDER BY x");
+    inner.bind(1, outer.column_int(0));
+    while (inner.step()) pairs.push_back(outer.column_int(0) * 10 + inner.column_int(0));
+  }
+  EXPECT_EQ(pairs, (std::vector<std::int64_t>{11, 12, 13, 22, 23, 33}));
+}
+
+TEST(Database, AStatementDroppedMidwayLeavesNoReadOpenAndSeesSchemaChanges) {
+  TempDir dir;
+  Database db = Database::open(dir / "t.db");
+  db.exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2);");
+  {
+    Statement st = db.prepare("SELECT * FROM t");
+    ASSERT_TRUE(st.step());  // dropped with a row pending
+  }
+  // An active statement on this connection would make DROP/ALTER fail ("table is locked").
+  db.exec("ALTER TABLE t ADD COLUMN y TEXT DEFAULT 'new'");
+  Statement st = db.prepare("SELECT * FROM t");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_count(), 2);
+  EXPECT_EQ(st.column_text(1), "new");
+}
+
+TEST(Database, AStatementThatOutlivesItsDatabaseIsFinalizedNotCached) {
+  TempDir dir;
+  std::optional<Statement> survivor;
+  {
+    Database db = Database::open(dir / "t.db");
+    survivor.emplace(db.prepare("SELECT 1"));
+    ASSERT_TRUE(survivor->step());
+  }
+  survivor.reset();  // after the connection closed: must not touch the gone cache (ASan checks)
+  Database db = Database::open(dir / "t.db");
+  EXPECT_EQ(query_int(db, "SELECT 2"), 2);
 }
 
 TEST(Database, UsesWalAndForeignKeys) {

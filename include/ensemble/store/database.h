@@ -7,6 +7,12 @@
 // SQLITE_NOTADB -> kBadInput, SQLITE_CANTOPEN -> kNotFound, SQLITE_FULL/IOERR -> kIo, others
 // kInternal. A Database is not thread-safe: use one per thread (SQLite WAL allows many readers and
 // one writer across connections).
+//
+// prepare() keeps a small cache of compiled statements per connection: a Statement, when it goes
+// out of scope, is reset (bindings cleared, no read transaction left open) and kept for the next
+// prepare() of the same SQL text, so a hot read path (a server request) does not compile the
+// same SQL again each time. Statements should still not outlive their Database; if one does, it
+// is finalized instead of cached.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +29,9 @@ struct sqlite3_stmt;
 namespace ensemble::store {
 
 class Statement;
+namespace detail {
+struct StatementCache;
+}
 
 class Database {
  public:
@@ -40,6 +49,7 @@ class Database {
 
   // Runs one or more statements without parameters (DDL, PRAGMA).
   void exec(std::string_view sql);
+  // Compiles one statement (or takes it from the cache). Throws on a syntax error.
   Statement prepare(std::string_view sql);
   std::int64_t last_insert_rowid() const;
   int changes() const;  // rows changed by the last statement
@@ -47,9 +57,11 @@ class Database {
   sqlite3* handle() { return db_; }
 
  private:
-  Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
+  Database(sqlite3* db, std::filesystem::path path);
+  void close();
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
+  std::shared_ptr<detail::StatementCache> cache_;
 };
 
 class Statement {
@@ -91,9 +103,13 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::shared_ptr<detail::StatementCache> cache, std::string sql)
+      : db_(db), stmt_(stmt), cache_(std::move(cache)), sql_(std::move(sql)) {}
+  void release();  // back to the cache, or finalized
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
+  std::shared_ptr<detail::StatementCache> cache_;
+  std::string sql_;
 };
 
 // BEGIN IMMEDIATE on construction (takes the write lock now, so a busy database fails early);
