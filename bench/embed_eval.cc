@@ -23,7 +23,6 @@
 //            extrapolation to 44,000 products.
 // --set KEY=VALUE changes a descriptor parameter (names as in src/embed/classic_descriptor.h) to
 // compare variants; --dump-* write embeddings as "EVEC" files for eval_index.
-#include <cblas.h>
 
 #include <algorithm>
 #include <chrono>
@@ -45,6 +44,7 @@
 
 #include "embed/classic_descriptor.h"
 #include "embed/crop.h"
+#include "ensemble/util/gemm.h"
 #include "ensemble/util/parallel.h"
 #include "ensemble/embed/classic_embedder.h"
 #include "ensemble/embed/projection.h"
@@ -122,8 +122,7 @@ KnnResult knn_accuracy(const Embeddings& gallery, const std::vector<int>& galler
   long hit1 = 0, hit5 = 0, hit10 = 0;
   for (std::int64_t q0 = 0; q0 < nq; q0 += block) {
     std::int64_t nb = std::min(block, nq - q0);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, ng, d, 1.0f, queries.row(q0), d, gallery.values.data(), d,
-                0.0f, sims.data(), ng);
+    ensemble::gemm::nt(nb, ng, d, queries.row(q0), d, gallery.values.data(), d, 0.0f, sims.data(), ng);
     for (std::int64_t i = 0; i < nb; ++i) {
       std::int64_t q = q0 + i;
       std::vector<std::pair<float, int>> top;
@@ -423,8 +422,7 @@ void task_retrieval(const Args& a) {
   auto recall = [&](const Embeddings& g, const Embeddings& q, bool debug = false) {
     std::vector<float> sims(static_cast<std::size_t>(n) * n);
     failures.clear();
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, n, g.dim, 1.0f, q.values.data(), g.dim, g.values.data(),
-                g.dim, 0.0f, sims.data(), n);
+    ensemble::gemm::nt(n, n, g.dim, q.values.data(), g.dim, g.values.data(), g.dim, 0.0f, sims.data(), n);
     int r1 = 0, r10 = 0;
     for (int i = 0; i < n; ++i) {
       const float* s = sims.data() + static_cast<std::size_t>(i) * n;
@@ -517,8 +515,7 @@ void task_catalog(const Args& a) {
   const double fit_s = seconds_since(t_fit);
   Embeddings g = project(p, raw_g), q = project(p, raw_q);
   std::vector<float> sims(static_cast<std::size_t>(nq) * n);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, n, g.dim, 1.0f, q.values.data(), g.dim, g.values.data(),
-              g.dim, 0.0f, sims.data(), n);
+  ensemble::gemm::nt(nq, n, g.dim, q.values.data(), g.dim, g.values.data(), g.dim, 0.0f, sims.data(), n);
   int r1 = 0, r10 = 0, r100 = 0;
   std::vector<std::pair<int, int>> failures;  // (query, wrongly retrieved product)
   for (int i = 0; i < nq; ++i) {
@@ -530,6 +527,10 @@ void task_catalog(const Args& a) {
     r100 += rank < 100;
     if (rank > 0 && failures.size() < 24)
       failures.push_back({i, static_cast<int>(std::max_element(s, s + n) - s)});
+  }
+  if (std::getenv("EVAL_DEBUG_DIR")) {
+    for (auto [qi, gi] : failures)
+      std::printf("  failure: query of %s -> %s\n", files[truth[qi]].filename().c_str(), files[gi].filename().c_str());
   }
   if (const char* dir = std::getenv("EVAL_DEBUG_DIR"); dir && !failures.empty()) {
     // Rows: query | its prepared crop | true product, prepared | wrongly retrieved product, prepared.
