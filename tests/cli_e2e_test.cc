@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -90,6 +91,12 @@ TEST_F(CliEndToEnd, UsageAndConfigErrorsExitWith1) {
   const Result r = ensemble(dir(), "--set segment.points_per_sde=3 stats");
   EXPECT_NE(r.out.find("segment.points_per_side"), std::string::npos) << r.out;
   EXPECT_EQ(ensemble(dir(), "--help").code, 0);
+  // An unknown matrix-product backend is refused up front, naming the variable.
+  setenv("ENSEMBLE_BLAS", "mkl", 1);
+  const Result blas = ensemble(dir(), "stats");
+  unsetenv("ENSEMBLE_BLAS");
+  EXPECT_EQ(blas.code, 1) << blas.out;
+  EXPECT_NE(blas.out.find("ENSEMBLE_BLAS"), std::string::npos) << blas.out;
 }
 
 TEST_F(CliEndToEnd, MissingDatabaseIsBadInputNotCreated) {

@@ -6,6 +6,7 @@
 
 #include "cli/cli_context.h"
 #include "ensemble/util/error.h"
+#include "ensemble/util/gemm.h"
 
 int main(int argc, char** argv) {
   using ensemble::cli::CliContext;
@@ -27,8 +28,12 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 usage error, 2 bad input (rejected rows, missing or corrupt data,\n"
       "busy database), 3 internal error. Run `ensemble COMMAND --help` for a command's options.");
 
-  // Validate the config (file and --set) before any command runs, whatever the command.
-  app.parse_complete_callback([&ctx] { ctx.config(); });
+  // Validate the config (file and --set) and ENSEMBLE_BLAS before any command runs, whatever the
+  // command (a bad ENSEMBLE_BLAS would otherwise surface deep inside the first matrix product).
+  app.parse_complete_callback([&ctx] {
+    ctx.config();
+    ensemble::gemm::selected();
+  });
 
   ensemble::cli::add_init_command(app, ctx);
   ensemble::cli::add_sample_command(app, ctx);
