@@ -36,10 +36,14 @@ find_package(BLAS QUIET)
 ensemble_require(BLAS_FOUND libopenblas-dev "OpenBLAS")
 # BLIS computes the library's own matrix products (include/ensemble/util/gemm.h): it picks AVX2/FMA
 # kernels from the CPU's features, where OpenBLAS 0.3.21 falls back to SSE3 on CPUs it does not know.
-find_path(BLIS_INCLUDE_DIR blis.h PATH_SUFFIXES x86_64-linux-gnu)
-find_library(BLIS_LIBRARY blis)
-ensemble_require(BLIS_INCLUDE_DIR "libblis-dev libblis-pthread-dev" "BLIS")
-ensemble_require(BLIS_LIBRARY "libblis-dev libblis-pthread-dev" "BLIS")
+# Debian builds BLIS three ways (serial, pthreads, OpenMP) and picks the one that the shared name
+# libblis.so.4 means through its alternatives, by priority: OpenMP when installed (libblis4 pulls it
+# in), whose idle threads spin after each product and take the cores from the loops that follow it.
+# The pthreads build is linked by its own path instead, and the build's RPATH points there.
+find_path(BLIS_PTHREAD_INCLUDE_DIR blis-pthread/blis.h)
+find_library(BLIS_PTHREAD_LIBRARY blis PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/blis-pthread NO_DEFAULT_PATH)
+ensemble_require(BLIS_PTHREAD_INCLUDE_DIR "libblis-dev libblis-pthread-dev" "BLIS")
+ensemble_require(BLIS_PTHREAD_LIBRARY "libblis-dev libblis-pthread-dev" "BLIS")
 find_path(HNSWLIB_INCLUDE_DIR hnswlib/hnswlib.h)
 ensemble_require(HNSWLIB_INCLUDE_DIR libhnswlib-dev "hnswlib")
 find_path(HTTPLIB_INCLUDE_DIR httplib.h)

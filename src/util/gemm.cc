@@ -1,6 +1,6 @@
 #include "ensemble/util/gemm.h"
 
-#include <blis.h>
+#include <blis-pthread/blis.h>  // the pthreads build: cmake/Dependencies.cmake
 #include <cblas.h>
 
 #include <atomic>
