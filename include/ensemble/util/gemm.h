@@ -2,8 +2,9 @@
 //
 // Exact search, the match stage's cross search and the embedding projection (fit and apply)
 // all reduce to these three shapes. Two libraries can compute them, chosen by a factory string:
-//   "blis"     BLIS (libblis), which picks its kernels from the CPU's features at run time
-//              (AVX2/FMA "haswell" kernels on this project's machines). The default.
+//   "blis"     BLIS (Debian's libblis, its pthreads build), which picks its kernels from the CPU's
+//              features at run time (AVX2/FMA "haswell" kernels on this project's machines). The
+//              default.
 //   "openblas" OpenBLAS's CBLAS, as the project used before. OpenBLAS 0.3.21 does not recognise
 //              newer Xeons by model number and falls back to SSE3 "Prescott" kernels unless
 //              OPENBLAS_CORETYPE is set (which this project never sets): 63 vs 155 GFLOP/s for a
