@@ -72,6 +72,15 @@ namespace {
 struct RegionColours {
   std::vector<double> region, band_inside;
   double region_total = 0, band_inside_total = 0;
+
+  // Pixels of the frame band outside the region; nothing to compare when <= 0 or the region is empty.
+  double rest_total(const FrameColourModel& frame) const { return frame.band_pixels - band_inside_total; }
+  bool comparable(const FrameColourModel& frame) const { return region_total > 0 && rest_total(frame) > 0; }
+  // Share of the frame band outside the region that has colour bin b (the garment's own frame
+  // pixels do not count).
+  double rest_share(const FrameColourModel& frame, int b) const {
+    return std::max(0.0, frame.hist.ptr<float>()[b] * frame.band_pixels - band_inside[b]) / rest_total(frame);
+  }
 };
 RegionColours region_colours(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame) {
   assert(bgr.size() == mask.size());
@@ -99,15 +108,11 @@ RegionColours region_colours(const cv::Mat& bgr, const cv::Mat& mask, const Fram
 
 double frame_colour_match(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame) {
   const RegionColours rc = region_colours(bgr, mask, frame);
-  const double band_total = frame.band_pixels;
-  const double rest_total = band_total - rc.band_inside_total;
-  if (rc.region_total == 0 || rest_total <= 0) return 0.0;
+  if (!rc.comparable(frame)) return 0.0;
   // The frame's colours outside this region: a garment's own colours in the frame do not count.
-  const float* fh = frame.hist.ptr<float>();
   double match = 0;
   for (int b = 0; b < static_cast<int>(rc.region.size()); ++b) {
-    const double rest = std::max(0.0, fh[b] * band_total - rc.band_inside[b]) / rest_total;
-    match += std::min(rc.region[b] / rc.region_total, rest);
+    match += std::min(rc.region[b] / rc.region_total, rc.rest_share(frame, b));
   }
   return match;
 }
@@ -115,14 +120,10 @@ double frame_colour_match(const cv::Mat& bgr, const cv::Mat& mask, const FrameCo
 double frame_colour_support(const cv::Mat& bgr, const cv::Mat& mask, const FrameColourModel& frame,
                             double common_share) {
   const RegionColours rc = region_colours(bgr, mask, frame);
-  const double rest_total = frame.band_pixels - rc.band_inside_total;
-  if (rc.region_total == 0 || rest_total <= 0) return 0.0;
-  const float* fh = frame.hist.ptr<float>();
+  if (!rc.comparable(frame)) return 0.0;
   double supported = 0;
   for (int b = 0; b < static_cast<int>(rc.region.size()); ++b) {
-    if (rc.region[b] == 0) continue;
-    const double rest = std::max(0.0, fh[b] * frame.band_pixels - rc.band_inside[b]) / rest_total;
-    if (rest >= common_share) supported += rc.region[b];
+    if (rc.region[b] > 0 && rc.rest_share(frame, b) >= common_share) supported += rc.region[b];
   }
   return supported / rc.region_total;
 }
