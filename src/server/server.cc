@@ -4,14 +4,13 @@
 
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <atomic>
-#include <thread>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
 #include "ensemble/util/error.h"
+#include "ensemble/util/parallel.h"
 #include "server/routes.h"
 
 namespace ensemble::server {
@@ -46,7 +45,7 @@ struct Server::Impl {
         snapshots(options.db, options.config, *store),
         workers(options.db, options.config, snapshots),
         files(options.web_root, store->media().root()),
-        photo_slots(static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 1024u))),
+        photo_slots(resolve_threads(0)),  // one photo at a time per core
         ctx{options, snapshots, workers, metrics, files, photo_slots},
         router(http, metrics) {}
 
