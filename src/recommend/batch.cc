@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <exception>
+#include <unordered_map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "ensemble/recommend/affinity.h"
@@ -21,6 +25,34 @@ namespace {
 double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
+
+// 64-bit hashing for the per-list input and output digests (not cryptographic: a digest only
+// decides whether a list is recomputed or rewritten; sha256 over every list would cost more than
+// the lists).
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+std::uint64_t hash_text(std::string_view s, std::uint64_t h = 0xcbf29ce484222325ULL) {  // FNV-1a
+  for (const unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  return mix(h);
+}
+std::uint64_t hash_step(std::uint64_t h, std::uint64_t v) { return mix(h ^ mix(v + 0x51ed27)); }
+std::uint64_t bits(double v) {
+  std::uint64_t u = 0;
+  std::memcpy(&u, &v, sizeof u);
+  return u;
+}
+std::string hex(std::uint64_t v) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<size_t>(i)] = kDigits[v & 15];
+  return out;
+}
+
+constexpr const char* kListDigestsItem = "@list_digests";
 }  // namespace
 
 BatchReport run_cooccur(store::Database& db, const config::Config& config, std::int64_t run_id) {
@@ -95,6 +127,72 @@ std::unique_ptr<LoadedRecommender> load_recommender(store::Database& db, const c
   return out;
 }
 
+namespace {
+
+// Per product, a digest of everything its list depends on besides the run-wide inputs (settings,
+// the vectors model, the pairs as a whole through the attribute affinity): its own pairs (partner content, score, count, evidence), its visual
+// neighbours (who, weight, their pairs) and its feedback. Equal digests give equal lists.
+// *pairs_digest receives a digest of every pair's products and weight (what the attribute affinity
+// is learnt from: a run-wide input).
+std::vector<std::uint64_t> list_inputs(const LoadedRecommender& loaded, std::uint64_t* pairs_digest) {
+  const Catalog& catalog = loaded.catalog;
+  const PairTable& pairs = loaded.pairs;
+  const Recommender& rec = *loaded.model;
+  const auto n = static_cast<size_t>(catalog.size());
+  std::vector<std::uint64_t> content(n), own(n, 0), out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Product& p = catalog[static_cast<std::int32_t>(i)];
+    std::uint64_t h = hash_text(p.id);
+    h = hash_step(h, hash_text(p.category));
+    h = hash_step(h, hash_text(p.slot));
+    h = hash_step(h, bits(p.price));
+    for (const auto& [k, v] : p.attributes) h = hash_step(h, hash_text(v, hash_text(k)));
+    content[i] = h;
+  }
+  std::vector<std::uint64_t> lookbook(pairs.lookbook_ids.size());
+  for (size_t i = 0; i < lookbook.size(); ++i) lookbook[i] = hash_text(pairs.lookbook_ids[i]);
+  *pairs_digest = 0;
+  for (const Pair& p : pairs.pairs) {
+    *pairs_digest += mix(hash_step(content[static_cast<size_t>(p.a)] ^ (content[static_cast<size_t>(p.b)] << 1),
+                                   bits(p.weight)));
+    std::uint64_t h = hash_step(bits(p.score), static_cast<std::uint64_t>(p.count));
+    for (const auto l : pairs.lookbooks_of(p)) h = hash_step(h, lookbook[static_cast<size_t>(l)]);
+    // Order-free sums over a product's pairs.
+    own[static_cast<size_t>(p.a)] += mix(h ^ content[static_cast<size_t>(p.b)]);
+    own[static_cast<size_t>(p.b)] += mix(h ^ content[static_cast<size_t>(p.a)]);
+  }
+  const auto& feedback = rec.feedback();
+  for (size_t i = 0; i < n; ++i) {
+    const auto seed = static_cast<std::int32_t>(i);
+    std::uint64_t h = hash_step(content[i], own[i]);
+    std::uint64_t order = 0;
+    for (const auto& nb : rec.neighbours().of(seed)) {
+      const auto j = static_cast<size_t>(nb.product);
+      h = hash_step(h, hash_step(hash_step(content[j], own[j]), bits(nb.weight)) + ++order);
+    }
+    for (const auto& [other, net] : feedback.of(seed)) {
+      h = hash_step(h, hash_step(content[static_cast<size_t>(other)], static_cast<std::uint64_t>(net)));
+    }
+    out[i] = h;
+  }
+  return out;
+}
+
+// A digest of what a list stores (the rows write_recommendations writes).
+std::uint64_t list_output(const std::vector<Recommendation>& list, const Catalog& catalog,
+                          const std::vector<std::string>& lookbook_ids) {
+  std::uint64_t h = hash_text("list");
+  for (const auto& r : list) {
+    h = hash_step(h, hash_text(catalog[r.product].id));
+    h = hash_step(h, hash_text(r.slot));
+    h = hash_step(h, bits(r.score));
+    h = hash_step(h, hash_text(recommendation_evidence(r, catalog, lookbook_ids)));
+  }
+  return h;
+}
+
+}  // namespace
+
 BatchReport run_recommend(store::Database& db, const config::Config& config, std::int64_t run_id,
                           int threads) {
   BatchReport report;
@@ -104,42 +202,116 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
   const Recommender& rec = *loaded->model;
   report.input_rows = catalog.size();
   const double load_s = since(t0);
+
+  // Which lists to compute: those whose inputs changed since they were stored. The state row
+  // (stage_items 'recommend' '@list_digests') maps each product id to "INPUT:OUTPUT" digests; INPUT
+  // includes the run-wide inputs.
   const auto t1 = std::chrono::steady_clock::now();
+  std::uint64_t pairs_digest = 0;
+  const std::vector<std::uint64_t> inputs = list_inputs(*loaded, &pairs_digest);
+  const std::uint64_t run_wide = hash_step(
+      hash_text(config.get_string("cooccur.scoring") + "|" + config.section_json("recommend").dump() +
+                "|" + config.section_json("cooccur").dump() + "|" + loaded->vectors_model),
+      pairs_digest);
+  // The state describes the table only if nothing else changed the table since (a product deleted
+  // and re-imported in between loses its rows): its row count must still match.
+  nlohmann::json digests = nlohmann::json::object();
+  std::int64_t rows_now = 0;
+  {
+    auto st = db.prepare("SELECT count(*) FROM recommendations");
+    st.step();
+    rows_now = st.column_int(0);
+  }
+  if (auto state = read_state(db, "recommend", kListDigestsItem);
+      state && state->value.is_object() && state->value.value("rows", std::int64_t{-1}) == rows_now &&
+      state->value.contains("lists") && state->value["lists"].is_object()) {
+    digests = std::move(state->value["lists"]);
+  }
+  auto stored = [&](const std::string& id) -> std::string {
+    const auto it = digests.find(id);
+    return it != digests.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  std::vector<std::int32_t> todo;
+  std::vector<std::string> input_hex(static_cast<size_t>(catalog.size()));
+  for (std::int32_t i = 0; i < catalog.size(); ++i) {
+    input_hex[static_cast<size_t>(i)] = hex(hash_step(run_wide, inputs[static_cast<size_t>(i)]));
+    if (stored(catalog[i].id).compare(0, 17, input_hex[static_cast<size_t>(i)] + ":") != 0) {
+      todo.push_back(i);
+    }
+  }
+  const double inputs_s = since(t1);
+
+  const auto t2 = std::chrono::steady_clock::now();
   std::vector<std::vector<Recommendation>> lists(static_cast<size_t>(catalog.size()));
   const int k = rec.options().per_product;
-  parallel_for(static_cast<std::int64_t>(catalog.size()), threads, [&](std::int64_t i) {
-    lists[static_cast<size_t>(i)] = rec.recommend(static_cast<std::int32_t>(i), k);
+  parallel_for(static_cast<std::int64_t>(todo.size()), threads, [&](std::int64_t i) {
+    const std::int32_t p = todo[static_cast<size_t>(i)];
+    lists[static_cast<size_t>(p)] = rec.recommend(p, k);
   });
-  const double lists_s = since(t1);
-  const auto t2 = std::chrono::steady_clock::now();
-  std::int64_t covered = 0, from_pairs = 0, from_neighbours = 0, total = 0;
+  const double lists_s = since(t2);
+
+  const auto t3 = std::chrono::steady_clock::now();
+  std::vector<std::int32_t> rewrite;
+  for (const std::int32_t p : todo) {
+    const std::string out =
+        hex(list_output(lists[static_cast<size_t>(p)], catalog, loaded->pairs.lookbook_ids));
+    const std::string before = stored(catalog[p].id);
+    if (before.size() != 33 || before.compare(17, 16, out) != 0) rewrite.push_back(p);
+    digests[catalog[p].id] = input_hex[static_cast<size_t>(p)] + ":" + out;
+  }
+  // Products no longer in the catalog (their lists went with them).
+  for (auto it = digests.begin(); it != digests.end();) {
+    it = catalog.find(it.key()) < 0 ? digests.erase(it) : std::next(it);
+  }
+  std::int64_t from_pairs = 0, from_neighbours = 0, covered = 0, total = 0;
   {
     // Every product id written was read from the catalog by this run, which holds the RunLock
     // (imports take it too): the per-row foreign-key checks would only repeat that, at more than
     // half of the insert's cost (docs/BENCHMARKS.md).
     store::ForeignKeyChecksOff no_fk_checks(db);
     store::Transaction tx(db);
-    report.output_rows = write_recommendations(db, catalog, lists, loaded->pairs.lookbook_ids, run_id);
-    db.prepare("DELETE FROM stage_items WHERE stage = 'recommend' AND status = 'empty'").run();
+    if (rewrite.size() == static_cast<size_t>(catalog.size())) {
+      report.output_rows = write_recommendations(db, catalog, lists, loaded->pairs.lookbook_ids, run_id);
+    } else {
+      report.output_rows =
+          replace_recommendations(db, catalog, lists, rewrite, loaded->pairs.lookbook_ids, run_id);
+    }
+    // The reasons of empty lists, for the queries.
+    auto clear = db.prepare("DELETE FROM stage_items WHERE stage = 'recommend' AND item_id = ?");
     auto empty = db.prepare(
         "INSERT INTO stage_items (stage, item_id, fingerprint, status, detail, run_id)"
         " VALUES ('recommend', ?, '', 'empty', ?, ?) ON CONFLICT(stage, item_id) DO UPDATE SET"
         " status = excluded.status, detail = excluded.detail, run_id = excluded.run_id");
-    for (std::int32_t i = 0; i < catalog.size(); ++i) {
-      const auto& l = lists[static_cast<size_t>(i)];
+    if (todo.size() == static_cast<size_t>(catalog.size())) {
+      db.prepare("DELETE FROM stage_items WHERE stage = 'recommend' AND status = 'empty'").run();
+    }
+    for (const std::int32_t p : todo) {
+      const auto& l = lists[static_cast<size_t>(p)];
       if (l.empty()) {
-        empty.bind(1, catalog[i].id).bind(2, rec.empty_reason(i)).bind(3, run_id);
+        empty.bind(1, catalog[p].id).bind(2, rec.empty_reason(p)).bind(3, run_id);
         empty.run();
-        continue;
+      } else if (todo.size() != static_cast<size_t>(catalog.size())) {
+        clear.bind(1, catalog[p].id);
+        clear.run();
       }
-      ++covered;
       for (const auto& r : l) {
-        ++total;
         from_pairs += r.source == "pairs";
         from_neighbours += r.source == "neighbours";
       }
     }
+    auto rows = db.prepare("SELECT count(*) FROM recommendations");
+    rows.step();
+    total = rows.column_int(0);
+    write_state(db, "recommend", kListDigestsItem, "",
+                {{"rows", total}, {"lists", std::move(digests)}}, run_id);
     tx.commit();
+  }
+  {
+    auto st = db.prepare(
+        "SELECT count(*) FROM stage_items s JOIN products p ON p.id = s.item_id"
+        " WHERE s.stage = 'recommend' AND s.status = 'empty'");
+    st.step();
+    covered = catalog.size() - st.column_int(0);
   }
   report.stats["scoring"] = config.get_string("cooccur.scoring");
   report.stats["pairs"] = loaded->pairs.pairs.size();
@@ -150,13 +322,16 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
   report.stats["vectors_model"] = loaded->vectors_model;
   report.stats["products_with_neighbours"] = rec.neighbours().products_with_neighbours();
   report.stats["recommendations"] = total;
-  report.stats["from_pairs"] = from_pairs;
-  report.stats["from_neighbours"] = from_neighbours;
+  report.stats["lists_computed"] = todo.size();
+  report.stats["lists_rewritten"] = rewrite.size();
+  report.stats["computed_from_pairs"] = from_pairs;
+  report.stats["computed_from_neighbours"] = from_neighbours;
   report.stats["feedback_through"] = loaded->feedback_through;
   report.stats["seconds_load"] = load_s - loaded->seconds_neighbours;
   report.stats["seconds_neighbours"] = loaded->seconds_neighbours;
+  report.stats["seconds_inputs"] = inputs_s;
   report.stats["seconds_lists"] = lists_s;
-  report.stats["seconds_write"] = since(t2);
+  report.stats["seconds_write"] = since(t3);
   return report;
 }
 

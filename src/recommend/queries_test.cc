@@ -151,6 +151,70 @@ TEST_F(QueriesTest, FeedbackIsValidatedAndShowsImmediatelyThenInTheNextRun) {
   EXPECT_EQ(count("SELECT count(*) FROM recommendations WHERE product_id = 'T' AND rec_product_id = 'S'"), 0);
 }
 
+// Every stored row, in order, as text (to compare two runs' tables).
+std::string dump_lists(store::Database& db) {
+  std::string out;
+  auto st = db.prepare(
+      "SELECT product_id, rank, rec_product_id, coalesce(slot, ''), score, evidence"
+      " FROM recommendations ORDER BY product_id, rank");
+  while (st.step()) {
+    for (int c = 0; c < 6; ++c) out += st.column_text(c) + "|";
+    out += "\n";
+  }
+  return out;
+}
+
+TEST_F(QueriesTest, RecommendRecomputesOnlyTheListsWhoseInputsChanged) {
+  run_cooccur(ts.db(), cfg, ts.run());
+  auto first = run_recommend(ts.db(), cfg, ts.run(), 1);
+  EXPECT_EQ(first.stats["lists_computed"], 5);
+  const std::string lists = dump_lists(ts.db());
+  ASSERT_FALSE(lists.empty());
+
+  // Nothing changed: nothing computed or written.
+  auto again = run_recommend(ts.db(), cfg, ts.run(), 1);
+  EXPECT_EQ(again.stats["lists_computed"], 0);
+  EXPECT_EQ(again.stats["lists_rewritten"], 0);
+  EXPECT_EQ(again.stats["products_with_recommendations"], 4);
+  EXPECT_EQ(dump_lists(ts.db()), lists);
+
+  // A vote on {T, S} changes the inputs of T's and S's lists only.
+  record_feedback(ts.db(), vote("T", "S", -1, "ann"));
+  auto voted = run_recommend(ts.db(), cfg, ts.run(), 1);
+  EXPECT_EQ(voted.stats["lists_computed"], 2);
+  EXPECT_EQ(voted.stats["lists_rewritten"], 2);
+  EXPECT_EQ(count("SELECT count(*) FROM recommendations WHERE product_id = 'T' AND rec_product_id = 'S'"), 0);
+  const std::string incremental = dump_lists(ts.db());
+  EXPECT_NE(incremental, lists);
+  // The same table as computing every list afresh.
+  ts.db().exec("DELETE FROM stage_items WHERE stage = 'recommend' AND item_id = '@list_digests'");
+  auto fresh = run_recommend(ts.db(), cfg, ts.run(), 1);
+  EXPECT_EQ(fresh.stats["lists_computed"], 5);
+  EXPECT_EQ(fresh.stats["lists_rewritten"], 5);
+  EXPECT_EQ(dump_lists(ts.db()), incremental);
+
+  // Rows removed behind the job's back: the digests no longer describe the table, so every list is
+  // computed and the missing rows come back.
+  ts.db().exec("DELETE FROM recommendations WHERE product_id = 'B'");
+  auto repaired = run_recommend(ts.db(), cfg, ts.run(), 1);
+  EXPECT_EQ(repaired.stats["lists_computed"], 5);
+  EXPECT_EQ(dump_lists(ts.db()), incremental);
+
+  // New evidence changes the pairs (and the affinity learnt from them): every list is recomputed,
+  // and only lists that came out different are rewritten.
+  ts.lookbook("L3");
+  ts.match(ts.region("L3", 0, 0, 0, 10, 10), "N", 1, 0.9);
+  ts.match(ts.region("L3", 0, 0, 20, 10, 10), "S", 1, 0.9);
+  run_cooccur(ts.db(), cfg, ts.run());
+  auto added = run_recommend(ts.db(), cfg, ts.run(), 1);
+  EXPECT_EQ(added.stats["lists_computed"], 5);
+  EXPECT_GT(count("SELECT count(*) FROM recommendations WHERE product_id = 'N' AND rec_product_id = 'S'"), 0);
+  const std::string after_added = dump_lists(ts.db());
+  ts.db().exec("DELETE FROM stage_items WHERE stage = 'recommend' AND item_id = '@list_digests'");
+  run_recommend(ts.db(), cfg, ts.run(), 1);
+  EXPECT_EQ(dump_lists(ts.db()), after_added);
+}
+
 TEST_F(QueriesTest, CompleteTheLookAndSlots) {
   EXPECT_TRUE(slots_query(ts.store(), cfg).contains("note"));
   run_stages();

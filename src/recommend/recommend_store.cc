@@ -98,40 +98,98 @@ SlotModel read_slot_model(store::Database& db, const std::string& scoring) {
   return rows.empty() ? SlotModel::rules() : SlotModel::from_rows(rows);
 }
 
+std::string recommendation_evidence(const Recommendation& r, const Catalog& catalog,
+                                    const std::vector<std::string>& lookbook_ids) {
+  // Written by hand: this runs for every stored recommendation.
+  auto quoted = [](const std::string& x) { return nlohmann::json(x).dump(); };
+  std::string ev = "{\"support\":";
+  ev += std::to_string(r.support);
+  ev += ",\"lookbooks\":[";
+  for (size_t j = 0; j < r.lookbooks.size() && j < 10; ++j) {
+    if (j > 0) ev += ',';
+    ev += quoted(lookbook_ids[static_cast<size_t>(r.lookbooks[j])]);
+  }
+  ev += "],\"source\":" + quoted(r.source);
+  if (r.via >= 0) ev += ",\"via\":" + quoted(catalog[r.via].id);
+  if (r.feedback != 0) ev += ",\"feedback\":" + std::to_string(r.feedback);
+  ev += '}';
+  return ev;
+}
+
+namespace {
+
+std::int64_t insert_list(store::Statement& ins, const Catalog& catalog, std::int32_t product,
+                         const std::vector<Recommendation>& list,
+                         const std::vector<std::string>& lookbook_ids, std::int64_t run_id) {
+  int rank = 0;
+  for (const auto& r : list) {
+    ins.bind(1, catalog[product].id).bind(2, ++rank).bind(3, catalog[r.product].id).bind(4, r.slot)
+        .bind(5, r.score).bind(6, recommendation_evidence(r, catalog, lookbook_ids)).bind(7, run_id);
+    ins.run();
+  }
+  return rank;
+}
+
+store::Statement insert_recommendation(store::Database& db) {
+  return db.prepare(
+      "INSERT INTO recommendations (product_id, rank, rec_product_id, slot, score, evidence, run_id)"
+      " VALUES (?,?,?,?,?,?,?)");
+}
+
+}  // namespace
+
 std::int64_t write_recommendations(store::Database& db, const Catalog& catalog,
                                    const std::vector<std::vector<Recommendation>>& lists,
                                    const std::vector<std::string>& lookbook_ids,
                                    std::int64_t run_id) {
   db.exec("DELETE FROM recommendations");
-  auto ins = db.prepare(
-      "INSERT INTO recommendations (product_id, rank, rec_product_id, slot, score, evidence, run_id)"
-      " VALUES (?,?,?,?,?,?,?)");
+  auto ins = insert_recommendation(db);
   std::int64_t n = 0;
-  std::string ev;
-  auto quoted = [](const std::string& x) { return nlohmann::json(x).dump(); };
   for (size_t i = 0; i < lists.size(); ++i) {
-    int rank = 0;
-    for (const auto& r : lists[i]) {
-      // The evidence object, written by hand: this loop runs for every stored recommendation.
-      ev.assign("{\"support\":");
-      ev += std::to_string(r.support);
-      ev += ",\"lookbooks\":[";
-      for (size_t j = 0; j < r.lookbooks.size() && j < 10; ++j) {
-        if (j > 0) ev += ',';
-        ev += quoted(lookbook_ids[static_cast<size_t>(r.lookbooks[j])]);
-      }
-      ev += "],\"source\":" + quoted(r.source);
-      if (r.via >= 0) ev += ",\"via\":" + quoted(catalog[r.via].id);
-      if (r.feedback != 0) ev += ",\"feedback\":" + std::to_string(r.feedback);
-      ev += '}';
-      ins.bind(1, catalog[static_cast<std::int32_t>(i)].id).bind(2, ++rank)
-          .bind(3, catalog[r.product].id).bind(4, r.slot).bind(5, r.score).bind(6, ev)
-          .bind(7, run_id);
-      ins.run();
-      ++n;
-    }
+    n += insert_list(ins, catalog, static_cast<std::int32_t>(i), lists[i], lookbook_ids, run_id);
   }
   return n;
+}
+
+std::int64_t replace_recommendations(store::Database& db, const Catalog& catalog,
+                                     const std::vector<std::vector<Recommendation>>& lists,
+                                     const std::vector<std::int32_t>& products,
+                                     const std::vector<std::string>& lookbook_ids,
+                                     std::int64_t run_id) {
+  auto del = db.prepare("DELETE FROM recommendations WHERE product_id = ?");
+  auto ins = insert_recommendation(db);
+  std::int64_t n = 0;
+  for (const std::int32_t p : products) {
+    del.bind(1, catalog[p].id);
+    del.run();
+    n += insert_list(ins, catalog, p, lists[static_cast<size_t>(p)], lookbook_ids, run_id);
+  }
+  return n;
+}
+
+std::optional<StoredState> read_state(store::Database& db, const std::string& stage,
+                                      const std::string& item) {
+  auto st = db.prepare(
+      "SELECT fingerprint, detail, run_id FROM stage_items WHERE stage = ? AND item_id = ?");
+  st.bind(1, stage).bind(2, item);
+  if (!st.step() || st.column_is_null(1)) return std::nullopt;
+  StoredState s;
+  s.fingerprint = st.column_text(0);
+  s.value = nlohmann::json::parse(st.column_text(1), nullptr, false);
+  s.run_id = st.column_int(2);
+  if (s.value.is_discarded()) return std::nullopt;
+  return s;
+}
+
+void write_state(store::Database& db, const std::string& stage, const std::string& item,
+                 const std::string& fingerprint, const nlohmann::json& value, std::int64_t run_id) {
+  db.prepare(
+        "INSERT INTO stage_items (stage, item_id, fingerprint, status, detail, run_id)"
+        " VALUES (?, ?, ?, 'ok', ?, ?) ON CONFLICT(stage, item_id) DO UPDATE SET"
+        " fingerprint = excluded.fingerprint, status = excluded.status, detail = excluded.detail,"
+        " run_id = excluded.run_id")
+      .bind(1, stage).bind(2, item).bind(3, fingerprint).bind(4, value.dump()).bind(5, run_id)
+      .run();
 }
 
 nlohmann::json StoredRecommendation::to_json() const {

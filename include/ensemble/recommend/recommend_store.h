@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,29 @@ SlotModel read_slot_model(store::Database& db, const std::string& scoring);
 std::int64_t write_recommendations(store::Database& db, const Catalog& catalog,
                                    const std::vector<std::vector<Recommendation>>& lists,
                                    const std::vector<std::string>& lookbook_ids, std::int64_t run_id);
+// Replaces the stored lists of `products` (catalog indices) only; lists[i] belongs to catalog
+// index i. Returns rows written.
+std::int64_t replace_recommendations(store::Database& db, const Catalog& catalog,
+                                     const std::vector<std::vector<Recommendation>>& lists,
+                                     const std::vector<std::int32_t>& products,
+                                     const std::vector<std::string>& lookbook_ids,
+                                     std::int64_t run_id);
+// The stored evidence object of one recommendation (what write_recommendations stores).
+std::string recommendation_evidence(const Recommendation& r, const Catalog& catalog,
+                                    const std::vector<std::string>& lookbook_ids);
+
+// Small state a batch job keeps between runs: a stage_items row (stage, item "@name") whose
+// fingerprint says what the value was computed from and whose detail holds it as JSON.
+struct StoredState {
+  std::string fingerprint;
+  nlohmann::json value;
+  std::int64_t run_id = 0;
+};
+// nullopt when absent or its detail is not JSON.
+std::optional<StoredState> read_state(store::Database& db, const std::string& stage,
+                                      const std::string& item);
+void write_state(store::Database& db, const std::string& stage, const std::string& item,
+                 const std::string& fingerprint, const nlohmann::json& value, std::int64_t run_id);
 
 // One stored recommendation, as the queries print it.
 struct StoredRecommendation {

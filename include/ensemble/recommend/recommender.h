@@ -105,6 +105,7 @@ class Recommender : public PairScorer {
   const MerchRules& rules() const { return rules_; }
   const RecommendOptions& options() const { return options_; }
   const NeighbourGraph& neighbours() const { return neighbours_; }
+  const FeedbackTable& feedback() const { return feedback_; }
 
  private:
   struct Edge {
