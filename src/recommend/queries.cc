@@ -27,13 +27,14 @@ struct LastRun {
 
 LastRun last_recommend_run(store::Database& db) {
   LastRun r;
+  // SQLite reads the one field (the stats are parsed per request otherwise).
   auto st = db.prepare(
-      "SELECT stats_json FROM runs WHERE stage = 'recommend' AND status IN ('ok','partial')"
+      "SELECT CASE WHEN json_valid(stats_json) THEN json_extract(stats_json, '$.feedback_through')"
+      " END FROM runs WHERE stage = 'recommend' AND status IN ('ok','partial')"
       " ORDER BY id DESC LIMIT 1");
   if (!st.step()) return r;
   r.exists = true;
-  const auto j = nlohmann::json::parse(st.column_text(0), nullptr, false);
-  if (j.is_object()) r.feedback_through = j.value("feedback_through", std::int64_t{0});
+  if (!st.column_is_null(0)) r.feedback_through = st.column_int(0);
   return r;
 }
 
@@ -122,7 +123,13 @@ class StoredScorer : public PairScorer {
 nlohmann::json recommend_query(store::Store& store, const config::Config& config,
                                const std::string& product_id, int k) {
   auto& db = store.db();
-  require_product(db, product_id);
+  std::string seed_category;
+  {
+    auto st = db.prepare("SELECT category FROM products WHERE id = ?");
+    st.bind(1, product_id);
+    if (!st.step()) throw Error(ErrorCode::kNotFound, "unknown product " + product_id);
+    seed_category = st.column_text(0);
+  }
   if (k < 1) throw Error(ErrorCode::kInvalidArgument, "--k must be at least 1");
   const LastRun run = last_recommend_run(db);
   std::vector<StoredRecommendation> list = read_recommendations(db, product_id);
@@ -175,12 +182,18 @@ nlohmann::json recommend_query(store::Store& store, const config::Config& config
   }
   if (static_cast<int>(list.size()) > k) list.resize(static_cast<size_t>(k));
   if (!list.empty()) {
+    // A reason needs the two slots only: the seed's from its category, the recommendation's as
+    // stored with it (the stage wrote it under the same slot table).
     const SlotModel model = read_slot_model(db, config.get_string("cooccur.scoring"));
-    const Product seed = load_product(db, product_id, slots);
+    Product seed, rec;
+    seed.id = product_id;
+    seed.category = seed_category;
+    seed.slot = slots.slot_of(seed_category);
     for (auto& r : list) {
       if (!r.reason.empty()) continue;
-      r.reason = describe_recommendation(seed, load_product(db, r.product, slots), r.source,
-                                         r.support, r.via, r.feedback, model);
+      rec.id = r.product;
+      rec.slot = r.slot;
+      r.reason = describe_recommendation(seed, rec, r.source, r.support, r.via, r.feedback, model);
     }
   }
   nlohmann::json out = {{"product", product_id},

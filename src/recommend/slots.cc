@@ -21,25 +21,32 @@ std::string lower_trim(const std::string& s) {
 }  // namespace
 
 SlotTable::SlotTable() {
-  const std::vector<std::pair<std::string, std::vector<std::string>>> kBuiltIn = {
-      {"top", {"t-shirt", "tshirt", "t shirt", "top", "shirt", "blouse", "pullover", "sweater",
-               "jumper", "cardigan", "hoodie", "sweatshirt", "tank top", "polo", "tunic"}},
-      {"bottom", {"trousers", "pants", "jeans", "shorts", "skirt", "leggings", "chinos"}},
-      {"dress", {"dress", "jumpsuit", "playsuit", "gown"}},
-      {"outerwear", {"coat", "jacket", "blazer", "parka", "trench coat", "anorak", "vest"}},
-      {"shoes", {"sandals", "sneakers", "ankle boots", "boots", "shoes", "heels", "pumps",
-                 "loafers", "trainers", "flats"}},
-      {"bag", {"bag", "handbag", "backpack", "clutch", "tote", "purse"}},
-      {"accessory", {"watch", "belt", "sunglasses", "hat", "cap", "beanie", "scarf", "necklace",
-                     "bracelet", "earrings", "jewellery", "jewelry", "gloves", "tie"}},
-  };
-  for (const auto& [slot, cats] : kBuiltIn) {
-    for (const auto& c : cats) table_[c] = slot;
-  }
+  static const auto kTable = [] {
+    const std::vector<std::pair<std::string, std::vector<std::string>>> kBuiltIn = {
+        {"top", {"t-shirt", "tshirt", "t shirt", "top", "shirt", "blouse", "pullover", "sweater",
+                 "jumper", "cardigan", "hoodie", "sweatshirt", "tank top", "polo", "tunic"}},
+        {"bottom", {"trousers", "pants", "jeans", "shorts", "skirt", "leggings", "chinos"}},
+        {"dress", {"dress", "jumpsuit", "playsuit", "gown"}},
+        {"outerwear", {"coat", "jacket", "blazer", "parka", "trench coat", "anorak", "vest"}},
+        {"shoes", {"sandals", "sneakers", "ankle boots", "boots", "shoes", "heels", "pumps",
+                   "loafers", "trainers", "flats"}},
+        {"bag", {"bag", "handbag", "backpack", "clutch", "tote", "purse"}},
+        {"accessory", {"watch", "belt", "sunglasses", "hat", "cap", "beanie", "scarf", "necklace",
+                       "bracelet", "earrings", "jewellery", "jewelry", "gloves", "tie"}},
+    };
+    auto table = std::make_shared<std::map<std::string, std::string>>();
+    for (const auto& [slot, cats] : kBuiltIn) {
+      for (const auto& c : cats) (*table)[c] = slot;
+    }
+    return std::shared_ptr<const std::map<std::string, std::string>>(std::move(table));
+  }();
+  table_ = kTable;
 }
 
 SlotTable SlotTable::with_overrides(const std::vector<std::string>& entries) {
   SlotTable t;
+  if (entries.empty()) return t;
+  auto table = std::make_shared<std::map<std::string, std::string>>(*t.table_);
   for (const auto& e : entries) {
     const auto eq = e.find('=');
     const std::string cat = eq == std::string::npos ? "" : lower_trim(e.substr(0, eq));
@@ -48,15 +55,16 @@ SlotTable SlotTable::with_overrides(const std::vector<std::string>& entries) {
       throw Error(ErrorCode::kInvalidArgument,
                   "slot map entry '" + e + "' must look like category=slot");
     }
-    t.table_[cat] = slot;
+    (*table)[cat] = slot;
   }
+  t.table_ = std::move(table);
   return t;
 }
 
 std::string SlotTable::slot_of(const std::string& category) const {
   const std::string c = lower_trim(category);
-  const auto it = table_.find(c);
-  return it == table_.end() ? c : it->second;
+  const auto it = table_->find(c);
+  return it == table_->end() ? c : it->second;
 }
 
 const std::vector<std::string>& canonical_slots() {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "ensemble/recommend/queries.h"
 #include "ensemble/recommend/slots.h"
@@ -218,11 +219,30 @@ std::optional<json> product_brief(store::Store& store, const std::string& id) {
 
 void add_product_briefs(store::Store& store, json& arr) {
   if (!arr.is_array()) return;
+  // One statement for all of them (a recommendation list is 10-20 products).
+  json ids = json::array();
+  for (const auto& item : arr) {
+    if (item.is_object() && item.contains("product") && item["product"].is_string()) {
+      ids.push_back(item["product"]);
+    }
+  }
+  if (ids.empty()) return;
+  std::unordered_map<std::string, json> briefs;
+  auto st = store.db().prepare(
+      "SELECT id, title, category, image_sha, image_ext FROM products"
+      " WHERE id IN (SELECT value FROM json_each(?))");
+  st.bind(1, ids.dump());
+  while (st.step()) {
+    briefs.emplace(st.column_text(0),
+                   json{{"title", st.column_text(1)},
+                        {"category", st.column_text(2)},
+                        {"image", url_of(store, st.column_text(3), st.column_text(4))}});
+  }
   for (auto& item : arr) {
     if (!item.is_object() || !item.contains("product") || !item["product"].is_string()) continue;
-    const auto brief = product_brief(store, item["product"].get<std::string>());
-    if (!brief) continue;
-    for (const auto& [k, v] : brief->items()) {
+    const auto brief = briefs.find(item["product"].get<std::string>());
+    if (brief == briefs.end()) continue;
+    for (const auto& [k, v] : brief->second.items()) {
       if (!item.contains(k)) item[k] = v;
     }
     if (item.contains("image") && item["image"].is_string()) {

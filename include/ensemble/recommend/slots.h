@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,10 +25,12 @@ class SlotTable {
 
   // The slot of a category (lower-cased before lookup); the category itself when unknown.
   std::string slot_of(const std::string& category) const;
-  const std::map<std::string, std::string>& entries() const { return table_; }
+  const std::map<std::string, std::string>& entries() const { return *table_; }
 
  private:
-  std::map<std::string, std::string> table_;
+  // Shared and immutable: the built-in table is built once per process, so a SlotTable per
+  // request costs a reference count (with_overrides copies it when it has entries).
+  std::shared_ptr<const std::map<std::string, std::string>> table_;
 };
 
 // The slots of the built-in table in outfit order (top, bottom, dress, outerwear, shoes, bag,
