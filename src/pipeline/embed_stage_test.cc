@@ -91,11 +91,36 @@ TEST_F(EmbedStageTest, FitsEmbedsSkipsAndRefits) {
     EXPECT_EQ(store_->run(r.stages[0].run_id)->model_id, st.column_text(2));
   }
 
-  // Nothing changed: the stored projection is reused and every input skipped.
+  auto vectors_token = [&] {
+    const auto t = item_state(store_->db(), "embed", "product-vectors");
+    return t ? t->fingerprint : std::string();
+  };
+  const std::string token = vectors_token();
+  EXPECT_FALSE(token.empty());
+
+  // Nothing changed: the stored projection is reused and every input skipped, decided from the
+  // recorded input fingerprints (no per-item check).
   r = run();
   EXPECT_EQ(r.stages[0].result.skipped_rows, 13);
   EXPECT_EQ(r.stages[0].result.output_rows, 0);
+  EXPECT_EQ(r.stages[0].result.stats["products_unchanged"], true);
+  EXPECT_EQ(r.stages[0].result.stats["regions_unchanged"], true);
+  {
+    auto st = store_->db().prepare("SELECT model_id FROM embeddings LIMIT 1");
+    ASSERT_TRUE(st.step());
+    EXPECT_EQ(store_->run(r.stages[0].run_id)->model_id, st.column_text(0));
+  }
   EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM models"), 1);
+  EXPECT_EQ(vectors_token(), token);
+
+  // A region vector deleted by another writer (the segment stage does so when it re-segments):
+  // the region is embedded again, the products are not checked one by one.
+  store_->db().exec("DELETE FROM embeddings WHERE owner_kind = 'region'");
+  r = run();
+  EXPECT_EQ(r.stages[0].result.output_rows, 1);
+  EXPECT_EQ(r.stages[0].result.stats["products_unchanged"], true);
+  EXPECT_EQ(r.stages[0].result.stats["regions_embedded"], 1);
+  EXPECT_EQ(vectors_token(), token);  // no product vector written
 
   // A changed product image re-embeds that product only.
   {
@@ -107,6 +132,9 @@ TEST_F(EmbedStageTest, FitsEmbedsSkipsAndRefits) {
   }
   r = run();
   EXPECT_EQ(r.stages[0].result.output_rows, 1);
+  EXPECT_EQ(r.stages[0].result.stats["products_unchanged"], false);
+  EXPECT_EQ(r.stages[0].result.stats["regions_unchanged"], true);
+  EXPECT_NE(vectors_token(), token);  // the index stage reads it to notice the new vector
 
   // Refit: a new projection, everything re-embedded, one consistent space left.
   cfg_.set_override("embed.refit=true");

@@ -1,5 +1,6 @@
 #include "ensemble/search/product_index.h"
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <cstring>
@@ -140,25 +141,49 @@ std::unique_ptr<index::VectorIndex> sync_product_index(store::Store& store,
       ids.clear();
       vecs.clear();
     };
-    auto st = store.db().prepare(
-        "SELECT p.rowid, e.source_sha, e.dim, e.vector FROM embeddings e JOIN products p"
-        " ON p.id = e.owner_id WHERE e.owner_kind = 'product' AND e.model_id = ? ORDER BY p.rowid");
-    st.bind(1, model_id);
-    while (st.step()) {
-      const index::Id id = st.column_int(0);
+    // Rows whose vector the index lacks (new, changed, or missing from the file), in rowid order.
+    std::vector<index::Id> wanted;
+    for (const auto& [id, src] : sources) {
       auto h = have.find(id);
-      if (h != have.end() && h->second == st.column_text(1) && idx->contains(id)) continue;
-      const int dim = static_cast<int>(st.column_int(2));
+      if (h == have.end() || h->second != src || !idx->contains(id)) wanted.push_back(id);
+    }
+    std::sort(wanted.begin(), wanted.end());
+    auto take = [&](index::Id id, const store::Statement& st, int dim_col) {
+      const int dim = static_cast<int>(st.column_int(dim_col));
       if (dim != idx->dim()) {
         throw Error(ErrorCode::kBadInput, "product vectors have " + std::to_string(dim) +
                                               " dimensions, the index " + std::to_string(idx->dim()) +
                                               ": mixed vector sizes under one model id");
       }
       int bytes = 0;
-      const auto* p = static_cast<const float*>(st.column_blob_ptr(3, &bytes));
+      const auto* p = static_cast<const float*>(st.column_blob_ptr(dim_col + 1, &bytes));
       ids.push_back(id);
       vecs.insert(vecs.end(), p, p + dim);
       if (ids.size() >= 4096) flush();
+    };
+    if (wanted.size() * 8 < sources.size()) {
+      // A few: look each up (every vector row is 2 KB; a scan would read them all).
+      auto st = store.db().prepare(
+          "SELECT e.dim, e.vector FROM products p JOIN embeddings e ON e.owner_kind = 'product'"
+          " AND e.owner_id = p.id AND e.model_id = ? WHERE p.rowid = ?");
+      for (const index::Id id : wanted) {
+        st.bind(1, model_id).bind(2, id);
+        if (st.step()) take(id, st, 0);
+        st.reset();
+      }
+    } else {
+      auto st = store.db().prepare(
+          "SELECT p.rowid, e.dim, e.vector FROM embeddings e JOIN products p"
+          " ON p.id = e.owner_id WHERE e.owner_kind = 'product' AND e.model_id = ? ORDER BY p.rowid");
+      st.bind(1, model_id);
+      size_t next = 0;
+      while (next < wanted.size() && st.step()) {
+        const index::Id id = st.column_int(0);
+        while (next < wanted.size() && wanted[next] < id) ++next;
+        if (next == wanted.size() || wanted[next] != id) continue;
+        ++next;
+        take(id, st, 1);
+      }
     }
     flush();
     idx->set_metadata(metadata_of(model_id, sources));
