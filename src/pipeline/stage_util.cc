@@ -7,6 +7,7 @@
 
 #include "ensemble/image/image_loader.h"
 #include "ensemble/segment/rle.h"
+#include "ensemble/store/product_model.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/sha256.h"
 
@@ -16,12 +17,7 @@ int worker_threads(const config::Config& config) {
   return resolve_threads(static_cast<int>(config.get_int("pipeline.threads")));
 }
 
-std::string current_product_model(store::Database& db) {
-  auto st = db.prepare(
-      "SELECT model_id FROM embeddings WHERE owner_kind = 'product' GROUP BY model_id"
-      " ORDER BY count(*) DESC, max(run_id) DESC LIMIT 1");
-  return st.step() ? st.column_text(0) : std::string();
-}
+std::string current_product_model(store::Database& db) { return store::current_product_model(db); }
 
 std::string fingerprint(std::initializer_list<std::string> parts) {
   std::string joined;

@@ -6,19 +6,15 @@
 #include <map>
 
 #include "ensemble/index/vector_index.h"
+#include "ensemble/store/product_model.h"
 #include "ensemble/util/error.h"
 
 namespace ensemble::recommend {
 
 ProductVectors ProductVectors::load(store::Database& db, const Catalog& catalog) {
   ProductVectors v;
-  {
-    auto st = db.prepare(
-        "SELECT model_id FROM embeddings WHERE owner_kind = 'product' GROUP BY model_id"
-        " ORDER BY count(*) DESC, max(run_id) DESC LIMIT 1");
-    if (!st.step()) return v;
-    v.model_id = st.column_text(0);
-  }
+  v.model_id = store::current_product_model(db);
+  if (v.model_id.empty()) return v;
   v.present.assign(static_cast<size_t>(catalog.size()), 0);
   auto st = db.prepare(
       "SELECT owner_id, dim, vector FROM embeddings WHERE owner_kind = 'product' AND model_id = ?");

@@ -23,7 +23,7 @@ struct ProductVectors {
   std::vector<float> values;     // catalog.size() × dim, row-major; zero rows where missing
   std::vector<char> present;     // per product: has a vector
 
-  // The model with the most product vectors (as the match stage chooses); empty when none.
+  // The vectors of store::current_product_model (the match stage's model); empty when none.
   static ProductVectors load(store::Database& db, const Catalog& catalog);
   std::int64_t count() const;
 };
