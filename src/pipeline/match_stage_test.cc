@@ -264,6 +264,11 @@ TEST_F(IncrementalMatchTest, NewProductsAndRegionsEqualFullRecompute) {
   check(3, 45, true, kRegions, "incremental");
 }
 
+TEST_F(IncrementalMatchTest, FewAdditionsEqualFullRecompute) {
+  // 3 new products of 120 and 3 new regions of 70: their vectors are looked up one by one.
+  check(40, kRegions - 3, true, kRegions, "incremental");
+}
+
 TEST_F(IncrementalMatchTest, FirstMatchAfterEmptyCatalogSide) {
   check(4, 0, false, kRegions, "incremental");  // no regions at first
 }
@@ -332,6 +337,39 @@ TEST_F(IncrementalMatchTest, ChangedRemovedOrResetTakeTheFullPass) {
   // And additions alone again: incremental.
   add_product(*s, 61);
   EXPECT_EQ(match(*s).result.stats.value("mode", ""), "incremental");
+}
+
+TEST_F(IncrementalMatchTest, ReplacedVectorIsNotSkipped) {
+  // As the embed stage replaces a vector: in place (same row), a new source_sha, nothing added.
+  auto s = make("r.db");
+  for (int i = 0; i < 40; ++i) add_product(*s, i);
+  for (int i = 0; i < 20; ++i) add_region(*s, i);
+  EXPECT_EQ(match(*s).result.stats.value("mode", ""), "full");
+  EXPECT_EQ(match(*s).result.stats.value("mode", ""), "skipped");
+  const auto& v = u_.products[7].v;
+  s->db().prepare("INSERT INTO embeddings VALUES ('product', ?, 'm1', 8, ?, 'other', ?)"
+                  " ON CONFLICT(owner_kind, owner_id, model_id) DO UPDATE SET vector = excluded.vector,"
+                  " source_sha = excluded.source_sha, run_id = excluded.run_id")
+      .bind(1, u_.products[3].id).bind_blob(2, v.data(), 32).bind(3, run_).run();
+  EXPECT_EQ(match(*s).result.stats.value("mode", ""), "full");
+  EXPECT_EQ(match(*s).result.stats.value("mode", ""), "skipped");
+}
+
+TEST_F(IncrementalMatchTest, StoredListsThatDoNotFitTakeTheFullPass) {
+  // A stored list with a gap in its ranks cannot be merged into: the full pass rewrites it.
+  auto s = make("g.db");
+  for (int i = 0; i < kProducts; ++i) add_product(*s, i);
+  for (int i = 0; i < 50; ++i) add_region(*s, i);
+  EXPECT_EQ(match(*s).result.stats.value("mode", ""), "full");
+  s->db().exec("DELETE FROM matches WHERE direction = 'product_to_region' AND product_id = 'p005'"
+               " AND rank = 2");
+  for (int i = 50; i < kRegions; ++i) add_region(*s, i);
+  EXPECT_EQ(match(*s).result.stats.value("mode", ""), "full");
+  auto ref = make("g-ref.db");
+  for (int i = 0; i < kProducts; ++i) add_product(*ref, i);
+  for (int i = 0; i < kRegions; ++i) add_region(*ref, i);
+  match(*ref);
+  expect_same(*s, *ref);
 }
 
 }  // namespace
