@@ -132,11 +132,13 @@ nlohmann::json recommend_query(store::Store& store, const config::Config& config
   }
   if (k < 1) throw Error(ErrorCode::kInvalidArgument, "--k must be at least 1");
   const LastRun run = last_recommend_run(db);
-  std::vector<StoredRecommendation> list = read_recommendations(db, product_id);
-
   // Feedback since the last recommend run: apply the change in net votes.
   const auto now = nets_of(db, product_id, -1);
   const auto then = nets_of(db, product_id, run.feedback_through);
+  // Without new votes the stored order stands: read the first k only.
+  std::vector<StoredRecommendation> list =
+      read_recommendations(db, product_id, now == then ? k : -1);
+
   const double boost = config.get_double("recommend.feedback_boost");
   const bool drop = config.get_bool("recommend.feedback_drop");
   const SlotTable slots = SlotTable::with_overrides(config.get_list("cooccur.slot_map"));
@@ -184,11 +186,12 @@ nlohmann::json recommend_query(store::Store& store, const config::Config& config
   if (!list.empty()) {
     // A reason needs the two slots only: the seed's from its category, the recommendation's as
     // stored with it (the stage wrote it under the same slot table).
-    const SlotModel model = read_slot_model(db, config.get_string("cooccur.scoring"));
     Product seed, rec;
     seed.id = product_id;
     seed.category = seed_category;
     seed.slot = slots.slot_of(seed_category);
+    const SlotModel model =
+        read_slot_model_for(db, config.get_string("cooccur.scoring"), seed.slot);
     for (auto& r : list) {
       if (!r.reason.empty()) continue;
       rec.id = r.product;

@@ -215,6 +215,26 @@ TEST_F(QueriesTest, RecommendRecomputesOnlyTheListsWhoseInputsChanged) {
   EXPECT_EQ(dump_lists(ts.db()), after_added);
 }
 
+TEST_F(QueriesTest, OneSeedsSlotModelAgreesWithTheWholeTable) {
+  // Before any cooccur run there is no table: both give the hand rules.
+  EXPECT_EQ(read_slot_model_for(ts.db(), "ensemble", "top").source("top"), "rules");
+  EXPECT_DOUBLE_EQ(read_slot_model_for(ts.db(), "ensemble", "top").probability("top", "shoes"),
+                   SlotModel::rules().probability("top", "shoes"));
+  run_stages();
+  const SlotModel whole = read_slot_model(ts.db(), "ensemble");
+  ASSERT_FALSE(whole.seeds().empty());
+  for (const auto& seed : canonical_slots()) {
+    const SlotModel one = read_slot_model_for(ts.db(), "ensemble", seed);
+    EXPECT_EQ(one.source(seed), whole.source(seed)) << seed;
+    EXPECT_DOUBLE_EQ(one.support(seed), whole.support(seed)) << seed;
+    for (const auto& slot : canonical_slots()) {
+      EXPECT_DOUBLE_EQ(one.probability(seed, slot), whole.probability(seed, slot)) << seed << slot;
+    }
+  }
+  // A seed the table does not know: nothing (not the rules).
+  EXPECT_EQ(read_slot_model_for(ts.db(), "ensemble", "kilt").source("kilt"), whole.source("kilt"));
+}
+
 TEST_F(QueriesTest, CompleteTheLookAndSlots) {
   EXPECT_TRUE(slots_query(ts.store(), cfg).contains("note"));
   run_stages();

@@ -98,6 +98,26 @@ SlotModel read_slot_model(store::Database& db, const std::string& scoring) {
   return rows.empty() ? SlotModel::rules() : SlotModel::from_rows(rows);
 }
 
+SlotModel read_slot_model_for(store::Database& db, const std::string& scoring,
+                              const std::string& seed_slot) {
+  std::vector<SlotRow> rows;
+  auto st = db.prepare(
+      "SELECT seed_slot, slot, probability, support, source FROM slot_stats WHERE scoring = ?"
+      " AND seed_slot = ?");
+  st.bind(1, scoring).bind(2, seed_slot);
+  while (st.step()) {
+    rows.push_back({st.column_text(0), st.column_text(1), st.column_double(2), st.column_double(3),
+                    st.column_text(4)});
+  }
+  if (rows.empty()) {
+    // No table at all means the hand rules (as read_slot_model); a table without this seed, none.
+    auto any = db.prepare("SELECT 1 FROM slot_stats WHERE scoring = ? LIMIT 1");
+    any.bind(1, scoring);
+    if (!any.step()) return SlotModel::rules();
+  }
+  return SlotModel::from_rows(rows);
+}
+
 std::string recommendation_evidence(const Recommendation& r, const Catalog& catalog,
                                     const std::vector<std::string>& lookbook_ids) {
   // Written by hand: this runs for every stored recommendation.
@@ -202,12 +222,12 @@ nlohmann::json StoredRecommendation::to_json() const {
 }
 
 std::vector<StoredRecommendation> read_recommendations(store::Database& db,
-                                                       const std::string& product_id) {
+                                                       const std::string& product_id, int limit) {
   std::vector<StoredRecommendation> out;
   auto st = db.prepare(
       "SELECT rec_product_id, slot, score, evidence FROM recommendations WHERE product_id = ?"
-      " ORDER BY rank");
-  st.bind(1, product_id);
+      " ORDER BY rank LIMIT ?");
+  st.bind(1, product_id).bind(2, limit);
   while (st.step()) {
     StoredRecommendation r;
     r.product = st.column_text(0);

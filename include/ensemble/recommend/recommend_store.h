@@ -29,6 +29,10 @@ void write_slot_model(store::Database& db, const std::string& scoring, const Slo
                       std::int64_t run_id);
 // The stored slot table; SlotModel::rules() when none is stored.
 SlotModel read_slot_model(store::Database& db, const std::string& scoring);
+// The same model restricted to one seed slot (its completions, source and support; other seeds
+// absent): what a reason for that seed needs, without reading the whole table.
+SlotModel read_slot_model_for(store::Database& db, const std::string& scoring,
+                              const std::string& seed_slot);
 
 // Replaces every stored list. lists[i] belongs to catalog index i.
 std::int64_t write_recommendations(store::Database& db, const Catalog& catalog,
@@ -72,7 +76,9 @@ struct StoredRecommendation {
 
   nlohmann::json to_json() const;
 };
+// The stored list of a product, best first; at most `limit` entries when limit >= 0.
 std::vector<StoredRecommendation> read_recommendations(store::Database& db,
-                                                       const std::string& product_id);
+                                                       const std::string& product_id,
+                                                       int limit = -1);
 
 }  // namespace ensemble::recommend
