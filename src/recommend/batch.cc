@@ -178,15 +178,22 @@ std::vector<std::uint64_t> list_inputs(const LoadedRecommender& loaded, std::uin
   return out;
 }
 
-// A digest of what a list stores (the rows write_recommendations writes).
+// A digest of what a list stores (the fields of the rows write_recommendations writes).
+// lookbooks: hash_text of each lookbook id, by lookbook index.
 std::uint64_t list_output(const std::vector<Recommendation>& list, const Catalog& catalog,
-                          const std::vector<std::string>& lookbook_ids) {
+                          const std::vector<std::uint64_t>& lookbooks) {
   std::uint64_t h = hash_text("list");
   for (const auto& r : list) {
     h = hash_step(h, hash_text(catalog[r.product].id));
     h = hash_step(h, hash_text(r.slot));
     h = hash_step(h, bits(r.score));
-    h = hash_step(h, hash_text(recommendation_evidence(r, catalog, lookbook_ids)));
+    h = hash_step(h, static_cast<std::uint64_t>(r.support));
+    for (size_t j = 0; j < r.lookbooks.size() && j < 10; ++j) {  // the stored evidence keeps 10
+      h = hash_step(h, lookbooks[static_cast<size_t>(r.lookbooks[j])]);
+    }
+    h = hash_step(h, hash_text(r.source));
+    h = hash_step(h, r.via >= 0 ? hash_text(catalog[r.via].id) : 0);
+    h = hash_step(h, static_cast<std::uint64_t>(static_cast<std::int64_t>(r.feedback)));
   }
   return h;
 }
@@ -252,9 +259,12 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
 
   const auto t3 = std::chrono::steady_clock::now();
   std::vector<std::int32_t> rewrite;
+  std::vector<std::uint64_t> lookbook_hashes(loaded->pairs.lookbook_ids.size());
+  for (size_t i = 0; i < lookbook_hashes.size(); ++i) {
+    lookbook_hashes[i] = hash_text(loaded->pairs.lookbook_ids[i]);
+  }
   for (const std::int32_t p : todo) {
-    const std::string out =
-        hex(list_output(lists[static_cast<size_t>(p)], catalog, loaded->pairs.lookbook_ids));
+    const std::string out = hex(list_output(lists[static_cast<size_t>(p)], catalog, lookbook_hashes));
     const std::string before = stored(catalog[p].id);
     if (before.size() != 33 || before.compare(17, 16, out) != 0) rewrite.push_back(p);
     digests[catalog[p].id] = input_hex[static_cast<size_t>(p)] + ":" + out;
