@@ -199,6 +199,9 @@ nlohmann::json recommend_query(store::Store& store, const config::Config& config
       r.reason = describe_recommendation(seed, rec, r.source, r.support, r.via, r.feedback, model);
     }
   }
+  for (auto& r : list) {
+    if (!r.image_sha.empty()) r.image = store.media().path_for(r.image_sha, r.image_ext).string();
+  }
   nlohmann::json out = {{"product", product_id},
                         {"scoring", config.get_string("cooccur.scoring")},
                         {"recommendations", nlohmann::json::array()}};

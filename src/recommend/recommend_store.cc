@@ -218,6 +218,9 @@ nlohmann::json StoredRecommendation::to_json() const {
                       {"reason", reason}};
   if (!via.empty()) j["via"] = via;
   if (feedback != 0) j["feedback"] = feedback;
+  if (!title.empty()) j["title"] = title;
+  if (!category.empty()) j["category"] = category;
+  if (!image.empty()) j["image"] = image;
   return j;
 }
 
@@ -225,14 +228,21 @@ std::vector<StoredRecommendation> read_recommendations(store::Database& db,
                                                        const std::string& product_id, int limit) {
   std::vector<StoredRecommendation> out;
   auto st = db.prepare(
-      "SELECT rec_product_id, slot, score, evidence FROM recommendations WHERE product_id = ?"
-      " ORDER BY rank LIMIT ?");
+      "SELECT r.rec_product_id, r.slot, r.score, r.evidence, p.title, p.category, p.image_sha,"
+      " p.image_ext FROM recommendations r LEFT JOIN products p ON p.id = r.rec_product_id"
+      " WHERE r.product_id = ? ORDER BY r.rank LIMIT ?");
   st.bind(1, product_id).bind(2, limit);
   while (st.step()) {
     StoredRecommendation r;
     r.product = st.column_text(0);
     r.slot = st.column_is_null(1) ? "" : st.column_text(1);
     r.score = st.column_double(2);
+    if (!st.column_is_null(4)) {
+      r.title = st.column_text(4);
+      r.category = st.column_text(5);
+      r.image_sha = st.column_text(6);
+      r.image_ext = st.column_text(7);
+    }
     const auto ev = nlohmann::json::parse(st.column_text(3), nullptr, false);
     if (ev.is_object()) {
       r.support = ev.value("support", 0);

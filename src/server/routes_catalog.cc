@@ -219,31 +219,37 @@ std::optional<json> product_brief(store::Store& store, const std::string& id) {
 
 void add_product_briefs(store::Store& store, json& arr) {
   if (!arr.is_array()) return;
-  // One statement for all of them (a recommendation list is 10-20 products).
+  auto has_product = [](const json& item) {
+    return item.is_object() && item.contains("product") && item["product"].is_string();
+  };
+  // One statement for the items that lack their catalog fields (recommend_query's items come
+  // with them, read with the list).
   json ids = json::array();
   for (const auto& item : arr) {
-    if (item.is_object() && item.contains("product") && item["product"].is_string()) {
+    if (has_product(item) && !(item.contains("title") && item.contains("category") && item.contains("image"))) {
       ids.push_back(item["product"]);
     }
   }
-  if (ids.empty()) return;
   std::unordered_map<std::string, json> briefs;
-  auto st = store.db().prepare(
-      "SELECT id, title, category, image_sha, image_ext FROM products"
-      " WHERE id IN (SELECT value FROM json_each(?))");
-  st.bind(1, ids.dump());
-  while (st.step()) {
-    briefs.emplace(st.column_text(0),
-                   json{{"title", st.column_text(1)},
-                        {"category", st.column_text(2)},
-                        {"image", url_of(store, st.column_text(3), st.column_text(4))}});
+  if (!ids.empty()) {
+    auto st = store.db().prepare(
+        "SELECT id, title, category, image_sha, image_ext FROM products"
+        " WHERE id IN (SELECT value FROM json_each(?))");
+    st.bind(1, ids.dump());
+    while (st.step()) {
+      briefs.emplace(st.column_text(0),
+                     json{{"title", st.column_text(1)},
+                          {"category", st.column_text(2)},
+                          {"image", url_of(store, st.column_text(3), st.column_text(4))}});
+    }
   }
   for (auto& item : arr) {
-    if (!item.is_object() || !item.contains("product") || !item["product"].is_string()) continue;
+    if (!has_product(item)) continue;
     const auto brief = briefs.find(item["product"].get<std::string>());
-    if (brief == briefs.end()) continue;
-    for (const auto& [k, v] : brief->second.items()) {
-      if (!item.contains(k)) item[k] = v;
+    if (brief != briefs.end()) {
+      for (const auto& [k, v] : brief->second.items()) {
+        if (!item.contains(k)) item[k] = v;
+      }
     }
     if (item.contains("image") && item["image"].is_string()) {
       const auto p = item["image"].get<std::string>();

@@ -73,10 +73,15 @@ struct StoredRecommendation {
   std::string via;                    // neighbours: the look-alike product id
   int feedback = 0;
   std::string reason;                 // not stored: the queries rebuild it from the evidence
+  // The recommended product's catalog row (read with the list; empty if it is gone).
+  std::string title, category, image_sha, image_ext;
+  std::string image;  // set by the queries: the media path of image_sha/image_ext
 
+  // Without the catalog fields when they are empty.
   nlohmann::json to_json() const;
 };
-// The stored list of a product, best first; at most `limit` entries when limit >= 0.
+// The stored list of a product, best first, with each recommended product's title, category and
+// image; at most `limit` entries when limit >= 0.
 std::vector<StoredRecommendation> read_recommendations(store::Database& db,
                                                        const std::string& product_id,
                                                        int limit = -1);
