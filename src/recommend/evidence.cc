@@ -1,5 +1,6 @@
 #include "ensemble/recommend/evidence.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -78,19 +79,28 @@ MatchEvidence MatchEvidence::load(store::Database& db, const Catalog& catalog) {
       region_index[r.id] = ev.add_region(r, {});
     }
   }
-  auto st = db.prepare(
-      "SELECT direction, region_id, product_id, score FROM matches"
-      " ORDER BY direction, region_id, rank");
+  // One pass over the table in storage order, then each region's candidates sorted by rank: an
+  // ORDER BY would walk the primary-key index and fetch every row from it (a random read each).
+  std::vector<std::vector<std::pair<std::int64_t, Candidate>>> ranked(ev.regions.size());
+  auto st = db.prepare("SELECT direction, region_id, product_id, score, rank FROM matches");
   while (st.step()) {
     const auto rit = region_index.find(st.column_int(1));
     const std::int32_t p = catalog.find(st.column_text(2));
     if (rit == region_index.end() || p < 0) continue;
     if (st.column_text(0) == "region_to_product") {
-      ev.candidates[static_cast<size_t>(rit->second)].push_back(
-          {p, static_cast<float>(st.column_double(3))});
+      ranked[static_cast<size_t>(rit->second)].push_back(
+          {st.column_int(4), {p, static_cast<float>(st.column_double(3))}});
     } else {
       ev.add_mutual(p, rit->second);
     }
+  }
+  for (size_t r = 0; r < ranked.size(); ++r) {
+    auto& list = ranked[r];
+    std::sort(list.begin(), list.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    auto& cands = ev.candidates[r];
+    cands.reserve(list.size());
+    for (const auto& [rank, c] : list) cands.push_back(c);
   }
   return ev;
 }
