@@ -40,6 +40,7 @@ Recommender::Recommender(const Catalog& catalog, const PairTable& pairs, Neighbo
   for (auto& edges : adjacency_) {
     std::sort(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) { return x.other < y.other; });
   }
+  compiled_ = CompiledRules(rules_, catalog_);
   codes_.reserve(static_cast<size_t>(catalog.size()) * affinity_.keys());
   for (std::int32_t i = 0; i < catalog.size(); ++i) {
     const auto c = affinity_.codes(catalog[i]);
@@ -236,7 +237,7 @@ std::vector<Recommendation> Recommender::recommend(std::int32_t seed, int k) con
   ranked.reserve(cands.size());
   for (const auto& [b, c] : cands) {
     const Product& bp = catalog_[b];
-    if (!rules_.compatible(sp, bp) || !rules_.price_ok(sp, bp)) continue;
+    if (!compiled_.compatible(seed, b) || !rules_.price_ok(sp, bp)) continue;
     const auto v = votes.find(b);
     const int net = v == votes.end() ? 0 : v->second;
     if (options_.feedback_drop && net < 0) continue;

@@ -1,6 +1,7 @@
 #include "ensemble/recommend/rules.h"
 
 #include <cctype>
+#include <unordered_map>
 
 #include "ensemble/recommend/cooccurrence.h"
 
@@ -122,6 +123,73 @@ bool DiversityCaps::admit(const Product& p) {
   ++slot_[p.slot];
   ++category_[p.category];
   if (!colour.empty()) ++colour_[colour];
+  return true;
+}
+
+CompiledRules::CompiledRules(const MerchRules& rules, const Catalog& catalog)
+    : match_gender_(rules.match_gender),
+      any_layering_(!rules.layering.empty()),
+      styles_(!rules.style_classes.empty()),
+      clashes_(!rules.colour_clashes.empty()) {
+  // Codes of the strings compatible() compares: slots and categories as they are, styles and
+  // colours lower-cased.
+  std::unordered_map<std::string, int> slots, categories, styles, colours;
+  auto code = [](std::unordered_map<std::string, int>& m, const std::string& v) {
+    return m.try_emplace(v, static_cast<int>(m.size())).first->second;
+  };
+  keys_.resize(static_cast<size_t>(catalog.size()));
+  for (std::int32_t i = 0; i < catalog.size(); ++i) {
+    const Product& p = catalog[i];
+    Key& k = keys_[static_cast<size_t>(i)];
+    k.slot = code(slots, p.slot);
+    k.category = code(categories, p.category);
+    k.age_info = has_age_info(p, rules);
+    k.kids = is_kids(p, rules);
+    const std::string& g = p.attribute(rules.gender_attribute);
+    k.gender = ieq(g, "women") ? 1 : ieq(g, "men") ? 2 : 0;
+    const std::string style = lower(p.attribute(rules.style_attribute));
+    if (!style.empty()) {
+      k.style = code(styles, style);
+      k.style_class = rules.style_classes.count(style) > 0;
+    }
+    const std::string colour = lower(p.attribute(rules.colour_attribute));
+    if (!colour.empty()) k.colour = code(colours, colour);
+  }
+  // Pairs whose strings never occur in the catalog can never match: only known codes are kept.
+  auto add_pairs = [&](const std::set<std::pair<std::string, std::string>>& pairs,
+                       const std::unordered_map<std::string, int>& m,
+                       std::unordered_set<std::uint64_t>& out) {
+    for (const auto& [x, y] : pairs) {
+      const auto ix = m.find(x), iy = m.find(y);
+      if (ix == m.end() || iy == m.end()) continue;
+      out.insert(pair_key(ix->second, iy->second));
+      out.insert(pair_key(iy->second, ix->second));
+    }
+  };
+  add_pairs(rules.layering, categories, layering_);
+  add_pairs(rules.exclusive_slots, slots, exclusive_);
+  add_pairs(rules.colour_clashes, colours, clash_);
+}
+
+bool CompiledRules::compatible(std::int32_t a, std::int32_t b) const {
+  if (a == b) return false;
+  const Key& x = keys_[static_cast<size_t>(a)];
+  const Key& y = keys_[static_cast<size_t>(b)];
+  if (x.slot == y.slot && (!any_layering_ || layering_.count(pair_key(x.category, y.category)) == 0)) {
+    return false;
+  }
+  if (!exclusive_.empty() && exclusive_.count(pair_key(x.slot, y.slot)) > 0) return false;
+  if (match_gender_) {
+    if (x.age_info && y.age_info && x.kids != y.kids) return false;
+    if (x.gender != 0 && y.gender != 0 && x.gender != y.gender) return false;
+  }
+  if (styles_ && x.style >= 0 && y.style >= 0 && x.style != y.style &&
+      (x.style_class || y.style_class)) {
+    return false;
+  }
+  if (clashes_ && x.colour >= 0 && y.colour >= 0 && clash_.count(pair_key(x.colour, y.colour)) > 0) {
+    return false;
+  }
   return true;
 }
 

@@ -125,6 +125,7 @@ class Recommender : public PairScorer {
   RecommendOptions options_;
   std::vector<std::vector<Edge>> adjacency_;  // per product, sorted by other
   std::vector<int> codes_;                    // per product, affinity_.keys() attribute codes
+  CompiledRules compiled_;                    // rules_ over catalog_
   double affinity(std::int32_t a, std::int32_t b) const;
 };
 

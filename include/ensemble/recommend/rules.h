@@ -13,10 +13,13 @@
 // Missing attributes never block: a rule applies only when both products have the attribute.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "ensemble/config/config.h"
 #include "ensemble/recommend/evidence.h"
@@ -44,6 +47,36 @@ struct MerchRules {
   bool compatible(const Product& a, const Product& b, std::string* why = nullptr) const;
   // The price band around the seed's price (true when off or a price is missing).
   bool price_ok(const Product& seed, const Product& candidate) const;
+};
+
+// MerchRules::compatible over one catalog, each product's rule inputs reduced once to small
+// integers (slot, category, kids and age info, gender, style, colour), for the batch job that asks
+// it for every candidate of every list: compatible(a, b) == rules.compatible(catalog[a],
+// catalog[b]) for catalog indices a, b. Keeps no reference to either argument.
+class CompiledRules {
+ public:
+  CompiledRules() = default;
+  CompiledRules(const MerchRules& rules, const Catalog& catalog);
+  bool compatible(std::int32_t a, std::int32_t b) const;
+
+ private:
+  struct Key {
+    int slot = 0, category = 0;
+    bool age_info = false, kids = false;
+    int gender = 0;            // 1 women, 2 men, 0 anything else
+    int style = -1;            // lower-cased style code, -1 when missing
+    bool style_class = false;  // the style is one of rules.style_classes
+    int colour = -1;           // lower-cased colour code, -1 when missing
+  };
+  static std::uint64_t pair_key(int x, int y) {
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(x)) << 32) |
+           static_cast<std::uint32_t>(y);
+  }
+  std::vector<Key> keys_;
+  bool match_gender_ = false, any_layering_ = false, styles_ = false, clashes_ = false;
+  std::unordered_set<std::uint64_t> layering_;   // category code pairs, both orders
+  std::unordered_set<std::uint64_t> exclusive_;  // slot code pairs, both orders
+  std::unordered_set<std::uint64_t> clash_;      // colour code pairs, both orders
 };
 
 // Counts a list's items per slot, colour and category against the caps.
