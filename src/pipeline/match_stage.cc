@@ -41,12 +41,13 @@
 // alone stay incremental). Both passes write everything in one transaction: a kill leaves the
 // previous state, from which the next run reaches the same result. When nothing changed the stage
 // is skipped. stats: "mode" (incremental / full / skipped), "pairs_scored", "lists_rewritten".
+//
+// Code: match_vectors.{h,cc} read the vector sets, the products' categories and their hashes;
+// match_lists.{h,cc} compute the exact lists (the sgemm pass, kMargin, the canonical score), merge
+// them, and read and rewrite the stored lists; this file chooses the pass, votes the categories
+// and records what the match was computed from.
 #include <algorithm>
-#include <atomic>
-#include <charconv>
 #include <chrono>
-#include <cstring>
-#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -57,9 +58,8 @@
 #include "ensemble/pipeline/stage.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/gemm.h"
-#include "ensemble/util/parallel.h"
-#include "ensemble/util/sha256.h"
-#include "ensemble/index/cross_search.h"
+#include "pipeline/match_lists.h"
+#include "pipeline/match_vectors.h"
 #include "pipeline/stage_util.h"
 #include "pipeline/stages.h"
 
@@ -67,415 +67,25 @@ namespace ensemble::pipeline {
 
 namespace {
 
-// The vectors of one kind under one model. list_vectors() reads the ids and sources only (small
-// columns: what the skip check and the incremental decision need); load_rows() then reads the
-// vectors a pass needs (every row, or in an incremental pass often only the new ones).
-struct VectorSet {
-  std::vector<std::string> ids;      // id order
-  std::vector<std::string> sources;  // source_sha per id
-  std::vector<std::int64_t> numbers;  // regions only: ids[i] as a number (regions.id)
-  int dim = 0;
-  std::vector<float> values;         // the loaded rows, dim floats each
-  std::vector<std::int32_t> slot;    // position -> row of `values` (-1: not loaded); empty: all, in order
-
-  size_t size() const { return ids.size(); }
-  bool all_loaded() const { return slot.empty() && values.size() == ids.size() * static_cast<size_t>(dim); }
-  // REQUIRES: row `pos` loaded.
-  const float* row(index::Id pos) const {
-    const auto r = slot.empty() ? static_cast<size_t>(pos) : static_cast<size_t>(slot[static_cast<size_t>(pos)]);
-    return values.data() + r * static_cast<size_t>(dim);
-  }
-};
-
-std::vector<index::Id> all_rows(size_t n) {
-  std::vector<index::Id> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<index::Id>(i);
-  return v;
-}
-
-// Ids, sources and the dimension of every vector of a kind for one model, ordered by owner id.
-VectorSet list_vectors(store::Database& db, const std::string& kind, const std::string& model) {
-  VectorSet v;
-  auto st = db.prepare(
-      "SELECT owner_id, source_sha, dim FROM embeddings WHERE owner_kind = ? AND model_id = ?"
-      " ORDER BY owner_id");
-  st.bind(1, kind).bind(2, model);
-  while (st.step()) {
-    const int dim = static_cast<int>(st.column_int(2));
-    if (v.dim == 0) v.dim = dim;
-    if (dim != v.dim) throw Error(ErrorCode::kBadInput, "embeddings of mixed dimensions for " + model);
-    v.ids.push_back(st.column_text(0));
-    v.sources.push_back(st.column_text(1));
-  }
-  if (kind == "region") {
-    v.numbers.reserve(v.ids.size());
-    for (const auto& id : v.ids) {
-      std::int64_t n = 0;
-      const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), n);
-      if (ec != std::errc() || end != id.data() + id.size()) {
-        throw Error(ErrorCode::kBadInput, "region embedding with a non-numeric owner id: " + id);
-      }
-      v.numbers.push_back(n);
-    }
-  }
-  return v;
-}
-
-// Reads the vectors of rows `rows` (positions, ascending) of `v`. A few rows are looked up one by
-// one; many are read in one ordered pass over the kind's rows.
-void load_rows(store::Database& db, const std::string& kind, const std::string& model, VectorSet& v,
-               const std::vector<index::Id>& rows) {
-  const size_t dim = static_cast<size_t>(v.dim);
-  v.values.assign(rows.size() * dim, 0.0f);
-  v.slot.clear();
-  if (rows.size() != v.size()) {
-    v.slot.assign(v.size(), -1);
-    for (size_t i = 0; i < rows.size(); ++i) v.slot[static_cast<size_t>(rows[i])] = static_cast<std::int32_t>(i);
-  }
-  // The source is read again with the vector: the pair must be the one list_vectors() saw.
-  auto take = [&](const store::Statement& st, size_t i, size_t pos) {
-    int bytes = 0;
-    const void* p = st.column_blob_ptr(0, &bytes);
-    if (bytes != static_cast<int>(dim * sizeof(float))) {
-      throw Error(ErrorCode::kBadInput, "corrupt embedding for " + kind + " " + v.ids[pos]);
-    }
-    if (st.column_text(1) != v.sources[pos]) {
-      throw Error(ErrorCode::kConflict, "embeddings changed while the match stage read them");
-    }
-    std::memcpy(v.values.data() + i * dim, p, dim * sizeof(float));
-  };
-  if (rows.size() * 4 < v.size()) {
-    auto st = db.prepare(
-        "SELECT vector, source_sha FROM embeddings WHERE owner_kind = ? AND owner_id = ? AND model_id = ?");
-    for (size_t i = 0; i < rows.size(); ++i) {
-      const auto pos = static_cast<size_t>(rows[i]);
-      st.bind(1, kind).bind(2, v.ids[pos]).bind(3, model);
-      if (!st.step()) throw Error(ErrorCode::kConflict, "embeddings changed while the match stage read them");
-      take(st, i, pos);
-      st.reset();
-    }
-    return;
-  }
-  auto st = db.prepare(
-      "SELECT vector, source_sha, owner_id FROM embeddings WHERE owner_kind = ? AND model_id = ?"
-      " ORDER BY owner_id");
-  st.bind(1, kind).bind(2, model);
-  size_t pos = 0, i = 0;
-  for (; st.step() && i < rows.size(); ++pos) {
-    if (pos >= v.size() || st.column_text(2) != v.ids[pos]) {
-      throw Error(ErrorCode::kConflict, "embeddings changed while the match stage read them");
-    }
-    if (static_cast<size_t>(rows[i]) == pos) take(st, i++, pos);
-  }
-  if (i != rows.size()) throw Error(ErrorCode::kConflict, "embeddings changed while the match stage read them");
-}
-
-// Hash of "id:source" lines of the given rows, in id order (as list_vectors and the stored item
-// rows give them).
-std::string items_hash(const VectorSet& v, const std::vector<index::Id>& rows) {
-  std::string digest_input;
-  for (const index::Id i : rows) {
-    digest_input += v.ids[static_cast<size_t>(i)];
-    digest_input += ':';
-    digest_input += v.sources[static_cast<size_t>(i)];
-    digest_input += '\n';
-  }
-  return sha256_hex(digest_input);
-}
-
-// The products' categories (the vote depends on them) as numbers: names are sorted, so walking the
-// numbers in order walks the names in order. A product without a catalog row has category "".
-struct Categories {
-  std::vector<std::string> names;  // sorted, distinct, names[0] == ""
-  std::vector<std::int32_t> of;    // per product position
-  const std::string& name(index::Id product) const { return names[static_cast<size_t>(of[static_cast<size_t>(product)])]; }
-};
-
-Categories load_categories(store::Database& db, const VectorSet& products,
-                           const std::unordered_map<std::string_view, index::Id>& product_at) {
-  std::vector<std::string> by_pos(products.size());
-  auto st = db.prepare("SELECT id, category FROM products");
-  while (st.step()) {
-    const auto it = product_at.find(st.column_text(0));
-    if (it != product_at.end()) by_pos[static_cast<size_t>(it->second)] = st.column_text(1);
-  }
-  Categories c;
-  c.names = by_pos;
-  c.names.emplace_back();
-  std::sort(c.names.begin(), c.names.end());
-  c.names.erase(std::unique(c.names.begin(), c.names.end()), c.names.end());
-  c.of.reserve(by_pos.size());
-  for (const auto& name : by_pos) {
-    c.of.push_back(static_cast<std::int32_t>(std::lower_bound(c.names.begin(), c.names.end(), name) - c.names.begin()));
-  }
-  return c;
-}
-
-// Hash of the categories of the given products.
-std::string categories_hash(const VectorSet& products, const Categories& cats,
-                            const std::vector<index::Id>& rows) {
-  std::string digest_input;
-  for (const index::Id i : rows) {
-    digest_input += products.ids[static_cast<size_t>(i)];
-    digest_input += '\t';
-    digest_input += cats.name(i);
-    digest_input += '\n';
-  }
-  return sha256_hex(digest_input);
-}
-
-// One entry of a top list: a position in the (id-ordered) vector set of the other side.
-struct Hit {
-  index::Id pos;
-  float score;
-};
-using HitList = std::vector<Hit>;
-
-// The full pass's order: score desc, then position asc.
-bool better(const Hit& a, const Hit& b) { return a.score > b.score || (a.score == b.score && a.pos < b.pos); }
-
-// Top k of two disjoint lists, each already best first.
-HitList merge_top(std::span<const Hit> a, std::span<const Hit> b, int k) {
-  HitList out;
-  out.reserve(static_cast<size_t>(k));
-  size_t i = 0, j = 0;
-  while (static_cast<int>(out.size()) < k && (i < a.size() || j < b.size())) {
-    if (j >= b.size() || (i < a.size() && better(a[i], b[j]))) {
-      out.push_back(a[i++]);
-    } else {
-      out.push_back(b[j++]);
-    }
-  }
-  return out;
-}
-
-bool same_list(std::span<const Hit> a, std::span<const Hit> b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].pos != b[i].pos) return false;
-  }
-  return true;
-}
-
-// Where `pos` is in `list`, or -1.
-int find_pos(std::span<const Hit> list, index::Id pos) {
-  for (size_t i = 0; i < list.size(); ++i) {
-    if (list[i].pos == pos) return static_cast<int>(i);
-  }
-  return -1;
-}
-
-// Row q of a SearchResults, best first.
-HitList hits_of(const index::SearchResults& r, size_t q) {
-  HitList out;
-  if (r.n == 0) return out;
-  for (int j = 0; j < r.count(static_cast<std::int64_t>(q)); ++j) {
-    out.push_back({r.id(static_cast<std::int64_t>(q), j), r.score(static_cast<std::int64_t>(q), j)});
-  }
-  return out;
-}
-
-// The score that is stored and ranked: the dot product accumulated in double in index order,
-// rounded to float. Unlike an sgemm result it does not depend on where the pair sat in a block, so
-// a pair scores the same in a full pass and in an incremental one. Four rows at a time: each sum is
-// still accumulated in index order (so the same value as one at a time; a float × float product is
-// exact in double, so a fused multiply-add cannot change it either); the four independent sums
-// only let the CPU overlap their additions.
-void canonical_dots(const float* query, const VectorSet& other, const index::Id* pos, size_t n,
-                    float* out) {
-  const int dim = other.dim;
-  size_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    const float *b0 = other.row(pos[j]), *b1 = other.row(pos[j + 1]), *b2 = other.row(pos[j + 2]),
-                *b3 = other.row(pos[j + 3]);
-    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (int i = 0; i < dim; ++i) {
-      const auto a = static_cast<double>(query[i]);
-      s0 += a * static_cast<double>(b0[i]);
-      s1 += a * static_cast<double>(b1[i]);
-      s2 += a * static_cast<double>(b2[i]);
-      s3 += a * static_cast<double>(b3[i]);
-    }
-    out[j] = static_cast<float>(s0);
-    out[j + 1] = static_cast<float>(s1);
-    out[j + 2] = static_cast<float>(s2);
-    out[j + 3] = static_cast<float>(s3);
-  }
-  for (; j < n; ++j) {
-    const float* b = other.row(pos[j]);
-    double s = 0;
-    for (int i = 0; i < dim; ++i) s += static_cast<double>(query[i]) * static_cast<double>(b[i]);
-    out[j] = static_cast<float>(s);
-  }
-}
-
-// Extra candidates fetched from the sgemm pass beyond k, so that the canonical top k is among them.
-constexpr int kMargin = 8;
-
-constexpr float kNoFloor = -std::numeric_limits<float>::infinity();
-
-// The exact top k (canonical scores >= min_sim; score desc, position asc) of `query` among the
-// rows `candidates` of `other`, given `sg`: the sgemm pass's best (k + kMargin) of them with
-// scores within `tol` of the canonical ones. When the sgemm list cannot prove that nothing outside
-// it belongs (its last score is not clearly below the k-th canonical score), every candidate is
-// scored canonically. `floor`: the caller only wants candidates scoring at least that (the k-th
-// score of a stored list they would merge into); when the best sgemm score is clearly below it,
-// the list is empty.
-HitList refine(const float* query, const VectorSet& other, const std::vector<index::Id>& candidates,
-               const HitList& sg, int k, float min_sim, float tol, float floor,
-               std::atomic<std::int64_t>* rescans) {
-  if (sg.empty() || sg.front().score < floor - 2 * tol) return {};
-  auto scored = [&](const index::Id* pos, size_t n) {
-    std::vector<float> s(n);
-    canonical_dots(query, other, pos, n, s.data());
-    HitList out;
-    for (size_t i = 0; i < n; ++i) {
-      if (s[i] >= min_sim) out.push_back({pos[i], s[i]});
-    }
-    std::sort(out.begin(), out.end(), better);
-    return out;
-  };
-  std::vector<index::Id> sg_pos(sg.size());
-  for (size_t i = 0; i < sg.size(); ++i) sg_pos[i] = sg[i].pos;
-  HitList out = scored(sg_pos.data(), sg_pos.size());
-  if (static_cast<int>(sg.size()) >= k + kMargin) {
-    const float bar = static_cast<int>(out.size()) >= k ? out[static_cast<size_t>(k - 1)].score : min_sim;
-    if (!(sg.back().score < bar - 2 * tol)) {
-      ++*rescans;
-      out = scored(candidates.data(), candidates.size());
-    }
-  }
-  if (static_cast<int>(out.size()) > k) out.resize(static_cast<size_t>(k));
-  return out;
-}
-
-// Both directions' exact lists, by row of the call (rows of A, rows of B); empty when the call
-// had no pairs.
-struct Lists {
-  std::vector<HitList> a_to_b, b_to_a;
-};
-
-const HitList& row(const std::vector<HitList>& lists, size_t i) {
-  static const HitList none;
-  return i < lists.size() ? lists[i] : none;
-}
-
-// Rows `rows` of a vector set, in the given order.
-std::vector<float> gather(const VectorSet& v, const std::vector<index::Id>& rows) {
-  std::vector<float> out(rows.size() * static_cast<size_t>(v.dim));
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::memcpy(out.data() + i * static_cast<size_t>(v.dim), v.row(rows[i]),
-                static_cast<size_t>(v.dim) * sizeof(float));
-  }
-  return out;
-}
-
-// Stored lists of one direction by owner position (a region's or a product's), best first.
-struct StoredLists {
-  int k = 0;
-  std::vector<Hit> hits;               // owner × k, in rank order
-  std::vector<std::int64_t> rowids;    // owner × k: the row of each hit in `matches`
-  std::vector<std::int32_t> len;       // per owner
-  std::span<const Hit> of(index::Id owner) const {
-    return {hits.data() + static_cast<size_t>(owner) * static_cast<size_t>(k),
-            static_cast<size_t>(len[static_cast<size_t>(owner)])};
-  }
-  std::span<const std::int64_t> rows_of(index::Id owner) const {
-    return {rowids.data() + static_cast<size_t>(owner) * static_cast<size_t>(k),
-            static_cast<size_t>(len[static_cast<size_t>(owner)])};
-  }
-  // The score a candidate must reach to enter a full list of `owner` (none while it is not full).
-  float floor(index::Id owner) const {
-    const auto l = of(owner);
-    return k > 0 && static_cast<int>(l.size()) == k ? l.back().score : kNoFloor;
-  }
-};
-
-// Match rows, keyed by (direction, region id, product id), written with the run's id.
-class MatchWriter {
- public:
-  MatchWriter(store::Database& db, std::int64_t run_id)
-      : ins_(db.prepare("INSERT INTO matches (direction, region_id, product_id, rank, score, run_id)"
-                        " VALUES (?,?,?,?,?,?)")),
-        del_(db.prepare("DELETE FROM matches WHERE rowid = ?")),
-        rerank_(db.prepare("UPDATE matches SET rank = ?, run_id = ? WHERE rowid = ?")),
-        to_product_(db.prepare("UPDATE matches SET product_id = ?, rank = ?, score = ?, run_id = ?"
-                               " WHERE rowid = ?")),
-        to_region_(db.prepare("UPDATE matches SET region_id = ?, rank = ?, score = ?, run_id = ?"
-                              " WHERE rowid = ?")),
-        run_id_(run_id) {}
-
-  void insert(const char* direction, std::int64_t region, std::string_view product, int rank, float score) {
-    ins_.bind(1, direction).bind(2, region).bind(3, product).bind(4, rank)
-        .bind(5, static_cast<double>(score)).bind(6, run_id_);
-    ins_.run();
-    ++written;
-  }
-
-  // Turn a stored list `old` (its rows in `matches`: `rowids`) into `merged`, both best first:
-  // region `region`'s list of products, or product `product`'s list of regions.
-  void rewrite_region_list(std::int64_t region, std::span<const Hit> old, std::span<const std::int64_t> rowids,
-                           std::span<const Hit> merged, const VectorSet& products) {
-    rewrite(old, rowids, merged, [&](const Hit& h, int rank, const std::int64_t* row) {
-      const std::string& product = products.ids[static_cast<size_t>(h.pos)];
-      if (row == nullptr) return insert("region_to_product", region, product, rank, h.score);
-      to_product_.bind(1, product).bind(2, rank).bind(3, static_cast<double>(h.score)).bind(4, run_id_)
-          .bind(5, *row);
-      to_product_.run();
-      ++written;
-    });
-  }
-  void rewrite_product_list(std::string_view product, std::span<const Hit> old,
-                            std::span<const std::int64_t> rowids, std::span<const Hit> merged,
-                            const VectorSet& regions) {
-    rewrite(old, rowids, merged, [&](const Hit& h, int rank, const std::int64_t* row) {
-      const std::int64_t region = regions.numbers[static_cast<size_t>(h.pos)];
-      if (row == nullptr) return insert("product_to_region", region, product, rank, h.score);
-      to_region_.bind(1, region).bind(2, rank).bind(3, static_cast<double>(h.score)).bind(4, run_id_)
-          .bind(5, *row);
-      to_region_.run();
-      ++written;
-    });
-  }
-
-  std::int64_t written = 0;  // rows inserted or updated
-
- private:
-  // With as few row writes as it takes: an entry that joined takes over the row of one that left
-  // (only its other-side id, rank and score change), else it is inserted (`join`, with the row to
-  // take over or nullptr); an entry that stayed but moved gets its new rank; rows of entries that
-  // left and were not taken over are deleted; the rest are left as they are.
-  template <typename Join>
-  void rewrite(std::span<const Hit> old, std::span<const std::int64_t> rowids, std::span<const Hit> merged,
-               Join join) {
-    std::vector<std::int64_t> free;
-    for (size_t i = 0; i < old.size(); ++i) {
-      if (find_pos(merged, old[i].pos) < 0) free.push_back(rowids[i]);
-    }
-    for (size_t j = 0; j < merged.size(); ++j) {
-      const int was = find_pos(old, merged[j].pos);
-      const int rank = static_cast<int>(j) + 1;
-      if (was == static_cast<int>(j)) continue;
-      if (was >= 0) {
-        rerank_.bind(1, rank).bind(2, run_id_).bind(3, rowids[static_cast<size_t>(was)]);
-        rerank_.run();
-        ++written;
-      } else if (free.empty()) {
-        join(merged[j], rank, nullptr);
-      } else {
-        join(merged[j], rank, &free.back());
-        free.pop_back();
-      }
-    }
-    for (const std::int64_t row : free) {
-      del_.bind(1, row);
-      del_.run();
-    }
-  }
-
-  store::Statement ins_, del_, rerank_, to_product_, to_region_;
-  std::int64_t run_id_;
-};
+using match::all_rows;
+using match::Categories;
+using match::categories_hash;
+using match::cross;
+using match::Hit;
+using match::HitList;
+using match::items_hash;
+using match::list_vectors;
+using match::Lists;
+using match::load_categories;
+using match::load_rows;
+using match::MatchWriter;
+using match::merge_top;
+using match::read_stored_lists;
+using match::row;
+using match::same_list;
+using match::ScoreCounters;
+using match::StoredLists;
+using match::VectorSet;
 
 // At least `kib` KiB of SQLite page cache on the connection while it lives; the previous setting
 // is restored after. A pass rewrites rows all over `matches` (an incremental pass for 620 new
@@ -571,8 +181,8 @@ class MatchStage : public Stage {
     result.output_rows = c.written;
     result.stats["model"] = model_;
     result.stats["mode"] = add ? "incremental" : "full";
-    result.stats["pairs_scored"] = c.pairs_scored;
-    result.stats["lists_rescanned"] = c.rescans;
+    result.stats["pairs_scored"] = c.score.pairs_scored;
+    result.stats["lists_rescanned"] = c.score.rescans;
     result.stats["products"] = products.size();
     result.stats["regions"] = regions.size();
     if (add) {
@@ -583,7 +193,7 @@ class MatchStage : public Stage {
                             static_cast<std::int64_t>(add->new_products.size() + add->new_regions.size());
     }
     result.stats["regions_categorised"] = c.categorised;
-    result.stats["kernel_seconds"] = c.kernel_s;
+    result.stats["kernel_seconds"] = c.score.kernel_s;
     result.stats["gemm"] = gemm::describe();
     result.stats["match_seconds"] = seconds;
     if (!add) {
@@ -607,9 +217,9 @@ class MatchStage : public Stage {
   };
   struct Counters {
     std::unique_ptr<store::Transaction> tx;
-    std::int64_t written = 0, categorised = 0, pairs_scored = 0, lists_rewritten = 0;
-    std::int64_t rescans = 0;  // lists scored exactly over all candidates (ties at the k-th place)
-    double top1_sum = 0, kernel_s = 0;
+    std::int64_t written = 0, categorised = 0, lists_rewritten = 0;
+    double top1_sum = 0;
+    ScoreCounters score;  // what cross() did
   };
 
   // Whether the change since the last successful match is purely additive, and if so which vectors
@@ -726,54 +336,6 @@ class MatchStage : public Stage {
     }
   }
 
-  // Regions `rpos` × products `ppos`: each region's best k_ab products, each product's best k_pr
-  // regions, with canonical scores. floor_a / floor_b (per row of rpos / ppos, or empty): the
-  // score below which that row's list is not wanted (see refine).
-  Lists cross(const VectorSet& regions, const std::vector<index::Id>& rpos, const VectorSet& products,
-              const std::vector<index::Id>& ppos, int k_ab, const Params& p, Counters* c,
-              const std::vector<float>& floor_a = {}, const std::vector<float>& floor_b = {}) {
-    Lists lists;
-    if (rpos.empty() || ppos.empty()) return lists;
-    const int dim = std::max(products.dim, regions.dim);
-    // Bound on |sgemm score - exact dot| for unit vectors (about dim × float epsilon), with room.
-    const float tol = 1e-6f + static_cast<float>(dim) * 1.2e-7f;
-    index::CrossOptions co;
-    co.k_ab = k_ab + kMargin;
-    co.k_ba = p.k_pr > 0 ? p.k_pr + kMargin : 0;
-    co.min_score = std::max(-2.0f, p.min_sim - 2 * tol);
-    co.threads = p.threads;
-    const auto t0 = std::chrono::steady_clock::now();
-    const bool all_r = rpos.size() == regions.size() && regions.all_loaded();
-    const bool all_p = ppos.size() == products.size() && products.all_loaded();
-    std::vector<float> rv, pv;
-    if (!all_r) rv = gather(regions, rpos);
-    if (!all_p) pv = gather(products, ppos);
-    const auto out = index::cross_search(rpos, all_r ? std::span<const float>(regions.values) : rv, ppos,
-                                         all_p ? std::span<const float>(products.values) : pv, dim, co);
-    std::atomic<std::int64_t> rescans{0};
-    auto floor_of = [](const std::vector<float>& floors, std::int64_t i) {
-      return floors.empty() ? kNoFloor : floors[static_cast<size_t>(i)];
-    };
-    lists.a_to_b.resize(rpos.size());
-    parallel_for(static_cast<std::int64_t>(rpos.size()), p.threads, [&](std::int64_t i) {
-      lists.a_to_b[static_cast<size_t>(i)] =
-          refine(regions.row(rpos[static_cast<size_t>(i)]), products, ppos, hits_of(out.a_to_b, static_cast<size_t>(i)),
-                 k_ab, p.min_sim, tol, floor_of(floor_a, i), &rescans);
-    });
-    if (p.k_pr > 0) {
-      lists.b_to_a.resize(ppos.size());
-      parallel_for(static_cast<std::int64_t>(ppos.size()), p.threads, [&](std::int64_t j) {
-        lists.b_to_a[static_cast<size_t>(j)] =
-            refine(products.row(ppos[static_cast<size_t>(j)]), regions, rpos, hits_of(out.b_to_a, static_cast<size_t>(j)),
-                   p.k_pr, p.min_sim, tol, floor_of(floor_b, j), &rescans);
-      });
-    }
-    c->kernel_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    c->pairs_scored += static_cast<std::int64_t>(rpos.size() * ppos.size());
-    c->rescans += rescans.load();
-    return lists;
-  }
-
   // Item rows: what the stored match was computed from.
   static void record_items(store::Database& db, const VectorSet& v, const char* prefix,
                            const std::vector<index::Id>& rows, std::int64_t run_id) {
@@ -795,7 +357,8 @@ class MatchStage : public Stage {
     const auto region_pos = all_rows(regions.size()), product_pos = all_rows(products.size());
     load_rows(db, "product", model_, products, product_pos);
     load_rows(db, "region", model_, regions, region_pos);
-    const Lists lists = cross(regions, region_pos, products, product_pos, p.k_search, p, c);
+    const Lists lists =
+        cross(regions, region_pos, products, product_pos, p.k_search, p.k_pr, p.min_sim, p.threads, &c->score);
 
     c->tx = std::make_unique<store::Transaction>(db);
     db.exec("DELETE FROM matches");
@@ -813,53 +376,6 @@ class MatchStage : public Stage {
     record_items(db, regions, "region:", region_pos, ctx.run_id);
   }
 
-  // Reads the stored lists the incremental pass merges into: region -> product into *rp (when
-  // rp->k > 0), product -> region into *pr (when pr->k > 0). One pass over the table (its index
-  // by direction would cost a row lookup per entry). False when they do not fit the vector sets.
-  static bool read_stored(store::Database& db, const VectorSet& products, const VectorSet& regions,
-                          const std::unordered_map<std::string_view, index::Id>& product_at,
-                          StoredLists* rp, StoredLists* pr) {
-    std::unordered_map<std::int64_t, index::Id> region_at;
-    region_at.reserve(regions.size());
-    for (size_t i = 0; i < regions.size(); ++i) region_at.emplace(regions.numbers[i], static_cast<index::Id>(i));
-    for (StoredLists* s : {rp, pr}) {
-      const size_t owners = s == rp ? regions.size() : products.size();
-      s->hits.assign(s->k > 0 ? owners * static_cast<size_t>(s->k) : 0, Hit{-1, 0});
-      s->rowids.assign(s->hits.size(), 0);
-      s->len.assign(s->k > 0 ? owners : 0, 0);
-    }
-    std::string sql =
-        "SELECT direction = 'product_to_region', region_id, product_id, rank, score, rowid FROM matches"
-        " NOT INDEXED";
-    if (rp->k == 0) sql += " WHERE direction = 'product_to_region'";
-    if (pr->k == 0) sql += " WHERE direction = 'region_to_product'";
-    auto st = db.prepare(sql);
-    while (st.step()) {
-      const bool by_product = st.column_int(0) != 0;
-      const auto r = region_at.find(st.column_int(1));
-      const auto pi = product_at.find(st.column_text(2));
-      if (r == region_at.end() || pi == product_at.end()) return false;
-      StoredLists& s = by_product ? *pr : *rp;
-      const std::int64_t rank = st.column_int(3);
-      if (rank < 1 || rank > s.k) return false;
-      const index::Id owner = by_product ? pi->second : r->second;
-      const size_t at = static_cast<size_t>(owner) * static_cast<size_t>(s.k) + static_cast<size_t>(rank - 1);
-      if (s.hits[at].pos >= 0) return false;  // two rows of one rank
-      s.hits[at] = {by_product ? r->second : pi->second, static_cast<float>(st.column_double(4))};
-      s.rowids[at] = st.column_int(5);
-      ++s.len[static_cast<size_t>(owner)];
-    }
-    // Ranks 1..len of every list.
-    for (const StoredLists* s : {rp, pr}) {
-      for (size_t o = 0; o < s->len.size(); ++o) {
-        for (int j = 0; j < s->len[o]; ++j) {
-          if (s->hits[o * static_cast<size_t>(s->k) + static_cast<size_t>(j)].pos < 0) return false;
-        }
-      }
-    }
-    return true;
-  }
-
   // Returns false (nothing written) when the stored lists do not fit the vector sets.
   bool incremental(StageContext& ctx, VectorSet& products, VectorSet& regions,
                    const std::unordered_map<std::string_view, index::Id>& product_at,
@@ -871,7 +387,7 @@ class MatchStage : public Stage {
     region_lists.k = merge_regions ? p.k_rp : 0;
     product_lists.k = merge_products ? p.k_pr : 0;
     if ((merge_regions || merge_products) &&
-        !read_stored(db, products, regions, product_at, &region_lists, &product_lists)) {
+        !read_stored_lists(db, products, regions, product_at, &region_lists, &product_lists)) {
       return false;
     }
 
@@ -893,10 +409,12 @@ class MatchStage : public Stage {
       for (size_t i = 0; i < a.old_regions.size(); ++i) region_floor[i] = region_lists.floor(a.old_regions[i]);
     }
     // New regions × all products: the new regions' lists, and every product's best new regions.
-    const Lists nr = cross(regions, a.new_regions, products, all_products, p.k_search, p, c, {}, product_floor);
+    const Lists nr = cross(regions, a.new_regions, products, all_products, p.k_search, p.k_pr, p.min_sim, p.threads,
+                           &c->score, {}, product_floor);
     // Old regions × new products: each old region's best new products (category_consistent is off
     // here whenever there are any), and the new products' best old regions.
-    const Lists np = cross(regions, a.old_regions, products, a.new_products, p.k_rp, p, c, region_floor);
+    const Lists np = cross(regions, a.old_regions, products, a.new_products, p.k_rp, p.k_pr, p.min_sim, p.threads,
+                           &c->score, region_floor);
 
     c->tx = std::make_unique<store::Transaction>(db);
     MatchWriter w(db, ctx.run_id);
