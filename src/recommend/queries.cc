@@ -142,7 +142,6 @@ nlohmann::json recommend_query(store::Store& store, const config::Config& config
   const double boost = config.get_double("recommend.feedback_boost");
   const bool drop = config.get_bool("recommend.feedback_drop");
   const SlotTable slots = SlotTable::with_overrides(config.get_list("cooccur.slot_map"));
-  const MerchRules rules = MerchRules::from_config(config);
   std::map<std::string, int> delta;
   for (const auto& [other, n] : now) delta[other] = n - (then.count(other) ? then.at(other) : 0);
   for (const auto& [other, n] : then) {
@@ -165,7 +164,7 @@ nlohmann::json recommend_query(store::Store& store, const config::Config& config
     } else if (net > 0) {
       const Product seed = load_product(db, product_id, slots);
       const Product cand = load_product(db, other, slots);
-      if (cand.id.empty() || !rules.compatible(seed, cand)) continue;
+      if (cand.id.empty() || !MerchRules::from_config(config).compatible(seed, cand)) continue;
       StoredRecommendation r;
       r.product = other;
       r.slot = cand.slot;
