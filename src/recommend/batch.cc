@@ -5,13 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <cstring>
 #include <exception>
-#include <unordered_map>
 #include <mutex>
-#include <optional>
 #include <thread>
+#include <unordered_map>
 
 #include "ensemble/recommend/affinity.h"
 #include "ensemble/recommend/queries.h"
@@ -130,10 +128,10 @@ std::unique_ptr<LoadedRecommender> load_recommender(store::Database& db, const c
 namespace {
 
 // Per product, a digest of everything its list depends on besides the run-wide inputs (settings,
-// the vectors model, the pairs as a whole through the attribute affinity): its own pairs (partner content, score, count, evidence), its visual
-// neighbours (who, weight, their pairs) and its feedback. Equal digests give equal lists.
-// *pairs_digest receives a digest of every pair's products and weight (what the attribute affinity
-// is learnt from: a run-wide input).
+// the vectors model, the pairs as a whole through the attribute affinity): its own pairs (partner
+// content, score, count, evidence), its visual neighbours (who, weight, their pairs) and its
+// feedback. Equal digests give equal lists. *pairs_digest receives a digest of every pair's
+// products and weight (what the attribute affinity is learnt from: a run-wide input).
 std::vector<std::uint64_t> list_inputs(const LoadedRecommender& loaded, std::uint64_t* pairs_digest) {
   const Catalog& catalog = loaded.catalog;
   const PairTable& pairs = loaded.pairs;
