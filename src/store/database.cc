@@ -105,11 +105,7 @@ Database Database::open(const std::filesystem::path& path, const Options& option
   // Reading the schema catches "file is not a database" here, with a clear message.
   try {
     if (!options.read_only) db.exec("PRAGMA journal_mode=WAL");
-    // Reads map the first 256 MiB of the file instead of copying each page through pread and
-    // the connection's 2 MB page cache (each server worker has its own connection; see
-    // docs/BENCHMARKS.md for the measurement). Writes still go through the WAL.
-    db.exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
-            " PRAGMA mmap_size=268435456;");
+    db.exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;");
     db.exec("SELECT count(*) FROM sqlite_master");
   } catch (const Error& e) {
     throw Error(e.code(), path.string() + ": " + e.what());
