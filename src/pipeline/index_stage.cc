@@ -24,6 +24,7 @@
 #include "ensemble/index/vector_index.h"
 #include "ensemble/pipeline/stage.h"
 #include "ensemble/search/product_index.h"
+#include "ensemble/store/product_model.h"
 #include "ensemble/util/sha256.h"
 #include "pipeline/stage_util.h"
 #include "pipeline/stages.h"
@@ -107,7 +108,7 @@ class IndexStage : public Stage {
         return result;
       }
     }
-    model_ = current_product_model(db);
+    model_ = store::current_product_model(db);
     if (model_.empty()) {
       result.stats["note"] = "no product embeddings yet: run the embed stage";
       return result;

@@ -5,6 +5,7 @@
 #include "ensemble/catalog/catalog_import.h"
 #include "ensemble/pipeline/pipeline.h"
 #include "ensemble/search/product_index.h"
+#include "ensemble/store/product_model.h"
 #include "pipeline/stage_util.h"
 #include "testing/store_query.h"
 #include "testing/temp_dir.h"
@@ -53,7 +54,7 @@ class IndexStageTest : public ::testing::Test {
     for (const auto& s : r.stages) EXPECT_EQ(s.status, "ok") << s.stage << ": " << s.error;
     return r.stages.back();
   }
-  std::string model() { return current_product_model(store_->db()); }
+  std::string model() { return store::current_product_model(store_->db()); }
 
   testing::TempDir dir_;
   config::Config cfg_;

@@ -56,6 +56,7 @@
 #include <unordered_map>
 
 #include "ensemble/pipeline/stage.h"
+#include "ensemble/store/product_model.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/gemm.h"
 #include "pipeline/match_lists.h"
@@ -132,7 +133,7 @@ class MatchStage : public Stage {
   StageResult run(StageContext& ctx) override {
     StageResult result;
     auto& db = ctx.store.db();
-    model_ = current_product_model(db);
+    model_ = store::current_product_model(db);
     if (model_.empty()) {
       result.stats["note"] = "no product embeddings yet: run the embed stage";
       return result;

@@ -7,7 +7,6 @@
 
 #include "ensemble/image/image_loader.h"
 #include "ensemble/segment/rle.h"
-#include "ensemble/store/product_model.h"
 #include "ensemble/util/error.h"
 #include "ensemble/util/sha256.h"
 
@@ -16,8 +15,6 @@ namespace ensemble::pipeline {
 int worker_threads(const config::Config& config) {
   return resolve_threads(static_cast<int>(config.get_int("pipeline.threads")));
 }
-
-std::string current_product_model(store::Database& db) { return store::current_product_model(db); }
 
 std::string fingerprint(std::initializer_list<std::string> parts) {
   std::string joined;

@@ -20,9 +20,6 @@ namespace ensemble::pipeline {
 int worker_threads(const config::Config& config);
 
 
-// The embedder id whose product vectors the match and index stages use (store::current_product_model:
-// the one with the most product vectors, the newest on a tie); "" when there are none.
-std::string current_product_model(store::Database& db);
 
 // The fingerprint recorded in stage_items for an input: stage-specific parts hashed together.
 std::string fingerprint(std::initializer_list<std::string> parts);

@@ -14,10 +14,12 @@ namespace ensemble::recommend {
 
 namespace {
 
-void require_product(store::Database& db, const std::string& id) {
-  auto st = db.prepare("SELECT 1 FROM products WHERE id = ?");
+// The product's category; Error(kNotFound) for an unknown product.
+std::string require_product(store::Database& db, const std::string& id) {
+  auto st = db.prepare("SELECT category FROM products WHERE id = ?");
   st.bind(1, id);
   if (!st.step()) throw Error(ErrorCode::kNotFound, "unknown product " + id);
+  return st.column_text(0);
 }
 
 struct LastRun {
@@ -123,13 +125,7 @@ class StoredScorer : public PairScorer {
 nlohmann::json recommend_query(store::Store& store, const config::Config& config,
                                const std::string& product_id, int k) {
   auto& db = store.db();
-  std::string seed_category;
-  {
-    auto st = db.prepare("SELECT category FROM products WHERE id = ?");
-    st.bind(1, product_id);
-    if (!st.step()) throw Error(ErrorCode::kNotFound, "unknown product " + product_id);
-    seed_category = st.column_text(0);
-  }
+  const std::string seed_category = require_product(db, product_id);
   if (k < 1) throw Error(ErrorCode::kInvalidArgument, "--k must be at least 1");
   const LastRun run = last_recommend_run(db);
   // Feedback since the last recommend run: apply the change in net votes.

@@ -86,29 +86,35 @@ void write_slot_model(store::Database& db, const std::string& scoring, const Slo
   }
 }
 
-SlotModel read_slot_model(store::Database& db, const std::string& scoring) {
+namespace {
+
+// The rows of a "SELECT seed_slot, slot, probability, support, source FROM slot_stats ..." query.
+std::vector<SlotRow> slot_rows(store::Statement& st) {
   std::vector<SlotRow> rows;
-  auto st = db.prepare(
-      "SELECT seed_slot, slot, probability, support, source FROM slot_stats WHERE scoring = ?");
-  st.bind(1, scoring);
   while (st.step()) {
     rows.push_back({st.column_text(0), st.column_text(1), st.column_double(2), st.column_double(3),
                     st.column_text(4)});
   }
+  return rows;
+}
+
+}  // namespace
+
+SlotModel read_slot_model(store::Database& db, const std::string& scoring) {
+  auto st = db.prepare(
+      "SELECT seed_slot, slot, probability, support, source FROM slot_stats WHERE scoring = ?");
+  st.bind(1, scoring);
+  const std::vector<SlotRow> rows = slot_rows(st);
   return rows.empty() ? SlotModel::rules() : SlotModel::from_rows(rows);
 }
 
 SlotModel read_slot_model_for(store::Database& db, const std::string& scoring,
                               const std::string& seed_slot) {
-  std::vector<SlotRow> rows;
   auto st = db.prepare(
       "SELECT seed_slot, slot, probability, support, source FROM slot_stats WHERE scoring = ?"
       " AND seed_slot = ?");
   st.bind(1, scoring).bind(2, seed_slot);
-  while (st.step()) {
-    rows.push_back({st.column_text(0), st.column_text(1), st.column_double(2), st.column_double(3),
-                    st.column_text(4)});
-  }
+  const std::vector<SlotRow> rows = slot_rows(st);
   if (rows.empty()) {
     // No table at all means the hand rules (as read_slot_model); a table without this seed, none.
     auto any = db.prepare("SELECT 1 FROM slot_stats WHERE scoring = ? LIMIT 1");

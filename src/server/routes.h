@@ -2,7 +2,6 @@
 // handlers on the Router; handlers lease a Worker per request (its own SQLite connection).
 #pragma once
 
-#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -35,8 +34,6 @@ void add_catalog_routes(Router& router, ServerContext& ctx);  // routes_catalog.
 void add_ops_routes(Router& router, ServerContext& ctx);      // routes_ops.cc
 void add_static_routes(Router& router, ServerContext& ctx);   // routes_static.cc (register last)
 
-// {"title", "category", "image": URL} of a product, nullopt when it does not exist.
-std::optional<nlohmann::json> product_brief(store::Store& store, const std::string& id);
 // Adds title/category/image (URL) to every object with a "product" member in arr (an array).
 void add_product_briefs(store::Store& store, nlohmann::json& arr);
 

@@ -208,14 +208,6 @@ void lookbook(const httplib::Request& req, httplib::Response& res, ServerContext
 
 }  // namespace
 
-std::optional<json> product_brief(store::Store& store, const std::string& id) {
-  auto st = store.db().prepare("SELECT title, category, image_sha, image_ext FROM products WHERE id = ?");
-  st.bind(1, id);
-  if (!st.step()) return std::nullopt;
-  return json{{"title", st.column_text(0)},
-              {"category", st.column_text(1)},
-              {"image", url_of(store, st.column_text(2), st.column_text(3))}};
-}
 
 void add_product_briefs(store::Store& store, json& arr) {
   if (!arr.is_array()) return;
