@@ -60,14 +60,6 @@ struct FitCache {
 // Cache at most this many bytes of fit descriptors (20,000 × 2,495 floats = 200 MB).
 constexpr std::size_t kFitCacheBytes = std::size_t{512} << 20;
 
-// Appends a column's bytes after their length, so that no two rows' fields can run together.
-void append_column(std::string& out, const store::Statement& st, int col) {
-  int bytes = 0;
-  const void* p = st.column_blob_ptr(col, &bytes);
-  out.append(reinterpret_cast<const char*>(&bytes), sizeof bytes);
-  if (bytes > 0) out.append(static_cast<const char*>(p), static_cast<size_t>(bytes));
-}
-
 // The per-kind input signatures recorded in stage_items (see the top of the file). `rows` gets the
 // number of inputs. Both read small columns only (no vector rows), straight from SQLite's buffers:
 // about 15 ms each for the reference data (44,000 products; 6,700 regions, 8 MB of masks).

@@ -62,11 +62,8 @@ std::string index_inputs(store::Store& store, const config::Config& config) {
     auto st = db.prepare("SELECT rowid, id FROM products");
     while (st.step()) {
       const std::int64_t rowid = st.column_int(0);
-      int bytes = 0;
-      const void* id = st.column_blob_ptr(1, &bytes);
       joined.append(reinterpret_cast<const char*>(&rowid), sizeof rowid);
-      joined.append(reinterpret_cast<const char*>(&bytes), sizeof bytes);
-      if (bytes > 0) joined.append(static_cast<const char*>(id), static_cast<size_t>(bytes));
+      append_column(joined, st, 1);
     }
     products = sha256_hex(joined);
   }

@@ -16,6 +16,13 @@ int worker_threads(const config::Config& config) {
   return resolve_threads(static_cast<int>(config.get_int("pipeline.threads")));
 }
 
+void append_column(std::string& out, const store::Statement& st, int col) {
+  int bytes = 0;
+  const void* p = st.column_blob_ptr(col, &bytes);
+  out.append(reinterpret_cast<const char*>(&bytes), sizeof bytes);
+  if (bytes > 0) out.append(static_cast<const char*>(p), static_cast<size_t>(bytes));
+}
+
 std::string fingerprint(std::initializer_list<std::string> parts) {
   std::string joined;
   for (const auto& p : parts) {

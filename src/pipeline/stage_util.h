@@ -21,6 +21,10 @@ int worker_threads(const config::Config& config);
 
 
 
+// Appends a column's bytes after their length (so that no two rows' fields can run together), for
+// hashing many rows' columns straight from SQLite's buffers.
+void append_column(std::string& out, const store::Statement& st, int col);
+
 // The fingerprint recorded in stage_items for an input: stage-specific parts hashed together.
 std::string fingerprint(std::initializer_list<std::string> parts);
 
