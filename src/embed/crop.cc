@@ -203,8 +203,23 @@ void white_balance(cv::Mat& bgr) {
     change |= gain[c] != 1.0f;
   }
   if (!change) return;
+  // Each channel's 256 outputs through cv::transform (its fixed-point rounding included), then a
+  // table lookup per byte: the same bytes as transforming the image, at a fraction of the cost
+  // (cv::LUT has no fast path for a 3-channel table).
+  cv::Mat ramp(1, 256, CV_8UC3), table;
+  for (int v = 0; v < 256; ++v) ramp.at<cv::Vec3b>(0, v) = cv::Vec3b::all(static_cast<uchar>(v));
+  cv::transform(ramp, table, cv::Matx33f(gain[0], 0, 0, 0, gain[1], 0, 0, 0, gain[2]));
+  const cv::Vec3b* lut = table.ptr<cv::Vec3b>(0);
   cv::Mat out(bgr.size(), CV_8UC3);
-  cv::transform(bgr, out, cv::Matx33f(gain[0], 0, 0, 0, gain[1], 0, 0, 0, gain[2]));
+  for (int y = 0; y < bgr.rows; ++y) {
+    const uchar* p = bgr.ptr<uchar>(y);
+    uchar* q = out.ptr<uchar>(y);
+    for (int x = 0; x < 3 * bgr.cols; x += 3) {
+      q[x] = lut[p[x]][0];
+      q[x + 1] = lut[p[x + 1]][1];
+      q[x + 2] = lut[p[x + 2]][2];
+    }
+  }
   bgr = out;
 }
 

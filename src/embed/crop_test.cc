@@ -76,3 +76,31 @@ TEST(PrepareCrop, WithoutBackgroundFillNothingIsPainted) {
 
 }  // namespace
 }  // namespace ensemble::embed::detail
+
+namespace ensemble::embed::detail {
+namespace {
+
+TEST(PrepareCrop, WhiteBalanceGivesTheBytesOfTheChannelGainTransform) {
+  // Right half: a backdrop at 200 in every channel (the 99th percentile, so the gain is 255/200);
+  // left half: every level below it, different per channel.
+  cv::Mat img(100, 200, CV_8UC3, cv::Scalar(200, 200, 200));
+  for (int y = 0; y < img.rows; ++y) {
+    for (int x = 0; x < 100; ++x) {
+      const int v = (x * 2 + y) % 200;
+      img.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>(v), static_cast<uchar>((v + 67) % 200),
+                                          static_cast<uchar>((v + 131) % 200));
+    }
+  }
+  const float g = 255.0f / 200.0f;
+  cv::Mat scaled;
+  cv::transform(img, scaled, cv::Matx33f(g, 0, 0, 0, g, 0, 0, 0, g));
+  const cv::Mat balanced = prepare_crop(img, cv::Mat(), 64, 0, true);
+  const cv::Mat expected = prepare_crop(scaled, cv::Mat(), 64, 0, false);
+  ASSERT_EQ(balanced.size(), expected.size());
+  EXPECT_EQ(cv::norm(balanced, expected, cv::NORM_INF), 0.0);
+  EXPECT_GT(cv::norm(balanced, prepare_crop(img, cv::Mat(), 64, 0, false), cv::NORM_INF), 0.0)
+      << "the balance changed something";
+}
+
+}  // namespace
+}  // namespace ensemble::embed::detail

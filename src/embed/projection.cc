@@ -88,6 +88,12 @@ Projection::Projection(std::string descriptor_id, int in_dim, int out_dim, std::
   }
   bias_.assign(out_dim_, 0.0f);
   gemm::mv(out_dim_, in_dim_, matrix_.data(), in_dim_, mean_.data(), bias_.data());
+  matrix_t_.resize(matrix_.size());
+  for (int j = 0; j < out_dim_; ++j) {
+    for (int i = 0; i < in_dim_; ++i) {
+      matrix_t_[static_cast<std::size_t>(i) * out_dim_ + j] = matrix_[static_cast<std::size_t>(j) * in_dim_ + i];
+    }
+  }
   hash_ = sha256_hex(serialise_body());
 }
 
@@ -193,13 +199,24 @@ Projection Projection::load(const std::filesystem::path& path) {
 
 void Projection::apply(const float* in, std::int64_t n, float* out) const {
   if (n <= 0) return;
-  if (n <= 4) {
-    // A query photo or a few: matrix-vector products read W once each, where a matrix product
-    // would first copy (pack) all of W — most of the cost of a one-photo search's projection.
-    for (std::int64_t i = 0; i < n; ++i) {
-      float* y = out + i * out_dim_;
-      gemm::mv(out_dim_, in_dim_, matrix_.data(), in_dim_, in + i * in_dim_, y);
-      for (int j = 0; j < out_dim_; ++j) y[j] -= bias_[j];
+  if (n <= kFewRows) {
+    // A query photo and its views: y = Σ_i x_i · (row i of Wᵀ) − bias, one pass over Wᵀ for all
+    // of them, skipping the descriptor's many zeros. A matrix product would first copy (pack) all
+    // of W (5 MB), and BLIS's matrix-vector product read it once per row at a fraction of memory
+    // speed: a photo and two views took 2.2 ms to embed on one thread that way, 1.2 ms this way
+    // (bench_embed BM_EmbedQueryViews/1; one photo alone 0.48 -> 0.40 ms).
+    for (std::int64_t v = 0; v < n; ++v) {
+      float* y = out + v * out_dim_;
+      for (int j = 0; j < out_dim_; ++j) y[j] = -bias_[j];
+    }
+    for (int i = 0; i < in_dim_; ++i) {
+      const float* w = matrix_t_.data() + static_cast<std::size_t>(i) * out_dim_;
+      for (std::int64_t v = 0; v < n; ++v) {
+        const float x = in[v * in_dim_ + i];
+        if (x == 0.0f) continue;
+        float* y = out + v * out_dim_;
+        for (int j = 0; j < out_dim_; ++j) y[j] += x * w[j];
+      }
     }
     return;
   }

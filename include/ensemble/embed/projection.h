@@ -37,8 +37,10 @@ class Projection {
   static Projection load(const std::filesystem::path& path);
 
   // out[i] = W (in[i] - mean) for n rows; in: n × in_dim, out: n × out_dim (row-major). No
-  // normalisation. One matrix product (util/gemm.h).
+  // normalisation. One matrix product (util/gemm.h); up to kFewRows rows (a query and its views)
+  // as sums of Wᵀ's rows instead, which equals it up to float rounding.
   void apply(const float* in, std::int64_t n, float* out) const;
+  static constexpr std::int64_t kFewRows = 8;
 
   const std::string& descriptor_id() const { return descriptor_id_; }
   int in_dim() const { return in_dim_; }
@@ -56,6 +58,7 @@ class Projection {
   std::vector<float> mean_;
   std::vector<float> matrix_;
   std::vector<float> bias_;  // W mean, so apply() needs no centred copy of its input
+  std::vector<float> matrix_t_;  // Wᵀ (in_dim × out_dim): a few rows are projected as sums of its rows
   std::int64_t samples_ = 0;
   std::string hash_;
 };
