@@ -12,6 +12,7 @@
 #include "embed/classic_descriptor.h"
 #include "embed/crop.h"
 #include "ensemble/embed/classic_embedder.h"
+#include "ensemble/embed/query_views.h"
 
 namespace {
 
@@ -103,4 +104,22 @@ void BM_EmbedOne(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(embedder.embed(one).values.data());
 }
 BENCHMARK(BM_EmbedOne)->Unit(benchmark::kMicrosecond);
+
+// An image query as search makes it (arg: rotated views each way, query_views.h): the views, their
+// embeddings and the combined vector, one thread. Arg 0 is BM_EmbedOne's work.
+void BM_EmbedQueryViews(benchmark::State& state) {
+  static const auto projection = [] {  // fitted once: the setup would otherwise dominate a profile
+    std::vector<cv::Mat> fit_set;
+    for (int i = 0; i < 64; ++i) fit_set.push_back(product(i));
+    return std::make_shared<const ensemble::embed::Projection>(ensemble::embed::fit_classic_projection(fit_set));
+  }();
+  ensemble::embed::ClassicEmbedder embedder(1, projection);
+  const cv::Mat photo = product(1000);
+  const ensemble::embed::QueryViewOptions views{static_cast<int>(state.range(0)), 6.0, embedder.input_side() * 3 / 2};
+  for (auto _ : state) {
+    const auto e = embedder.embed(ensemble::embed::query_views(photo, views));
+    benchmark::DoNotOptimize(ensemble::embed::combine_views(e.values, e.dim).data());
+  }
+}
+BENCHMARK(BM_EmbedQueryViews)->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond);
 }  // namespace

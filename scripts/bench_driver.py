@@ -265,7 +265,9 @@ class Bench:
                      target="R@1 ≥ 0.90, R@10 ≥ 0.98", note=f"R@1 {float(m[1]):.3f}, R@10 {float(m[2]):.3f}")
         # One image query on one core: decode + embed (this) + search (eval_index_scale's 1-thread p50).
         wall, cpu, rss, out = timed([exe, "--tasks", "speed", "--threads", 1, "--speed-n", 1000])
-        m = re.search(r"([\d.]+) ms/product", out)
+        # The query as search makes it (the photo and its turned views, combined) when eval_embed
+        # prints it; the single-photo figure otherwise.
+        m = re.search(r"one query .*?: p50 ([\d.]+) ms", out) or re.search(r"([\d.]+) ms/product", out)
         if m:
             self.extra["embed_ms_1core"] = float(m[1])
 
@@ -395,7 +397,7 @@ class Bench:
                     and x["method"].startswith("hnsw") and x["size"] >= 70000]
             if p50s:
                 best = p50s[0]
-                print(f"one image query on one core: decode+embed {self.extra['embed_ms_1core']:.2f} ms + "
+                print(f"one image query on one core: decode+embed with its views {self.extra['embed_ms_1core']:.2f} ms + "
                       f"{best['method']} search p50 {best['p50_ms']:.3f} ms at {best['size']:,} products "
                       f"= {self.extra['embed_ms_1core'] + best['p50_ms']:.1f} ms (target p50 ≤ 20 ms)")
         if isinstance(self.extra.get("serving"), str):

@@ -91,6 +91,11 @@ const std::vector<KeySpec>& schema() {
       // [index]
       {"index.backend", ValueType::kString, std::string("hnsw:M=32,efC=100,ef=64"), 0, 0, {},
        "product index for search: hnsw:M=..,efC=..,ef=.. (default; measured in docs/INDEX.md) | exact"},
+      // [search]
+      {"search.query_views", ValueType::kInt, std::int64_t{1}, 0, 8, {},
+       "image queries: rotated views each way, a product scores its best view (0 = the photo alone)"},
+      {"search.view_step_degrees", ValueType::kDouble, 6.0, 0.5, 20, {},
+       "image queries: degrees between neighbouring views"},
       // [match]
       {"match.products_per_region", ValueType::kInt, std::int64_t{10}, 1, 1000, {},
        "top-k products kept for each region"},

@@ -43,6 +43,8 @@ std::shared_ptr<const Projection> random_projection() {
 }  // namespace
 
 int ClassicEmbedder::raw_dim() { return detail::DescriptorParams{}.dim(); }
+
+int ClassicEmbedder::input_side() const { return detail::DescriptorParams{}.prepare_side(); }
 std::string ClassicEmbedder::descriptor_id() { return detail::DescriptorParams{}.id(); }
 
 ClassicEmbedder::ClassicEmbedder(int threads, std::shared_ptr<const Projection> projection)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "ensemble/util/error.h"
 #include "ensemble/util/gemm.h"
@@ -132,6 +133,27 @@ std::unique_ptr<ExactIndex> ExactIndex::read(FileReader& r) {
   }
   index->metadata_ = h.metadata;
   return index;
+}
+
+std::vector<float> ExactIndex::score_ids(std::span<const float> query, std::span<const Id> ids) const {
+  if (query.size() != static_cast<std::size_t>(dim_)) {
+    throw Error(ErrorCode::kInvalidArgument, "score_ids: a query of " + std::to_string(query.size()) +
+                                                 " floats for dimension " + std::to_string(dim_));
+  }
+  std::vector<float> out;
+  out.reserve(ids.size());
+  for (const Id id : ids) {
+    const auto it = pos_.find(id);
+    if (it == pos_.end()) {
+      out.push_back(std::numeric_limits<float>::quiet_NaN());
+      continue;
+    }
+    const float* row = data_.data() + it->second * dim_;
+    float dot = 0;
+    for (int d = 0; d < dim_; ++d) dot += query[static_cast<std::size_t>(d)] * row[d];
+    out.push_back(dot);
+  }
+  return out;
 }
 
 }  // namespace ensemble::index::detail

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <numeric>
 #include <unordered_set>
 
@@ -138,6 +139,36 @@ TEST(HnswIndex, EmptyIndexAndBadArguments) {
   std::vector<float> wrong(7, 0.1f);
   EXPECT_THROW(hnsw->add(ids, wrong), Error);
   EXPECT_GT(hnsw->bytes_per_vector(), 8 * sizeof(float));
+}
+
+}  // namespace
+}  // namespace ensemble::index
+
+namespace ensemble::index {
+namespace {
+
+// score_ids, for both kinds: the inner products search() reports, NaN for an id not there.
+TEST(VectorIndex, ScoreIdsGivesTheSearchScoresOfTheIdsAsked) {
+  const int dim = 16;
+  const auto base = testing::clustered_unit(300, dim, 7, 0.6f, 21);
+  const auto queries = testing::clustered_unit(3, dim, 7, 0.6f, 22);
+  for (const char* spec : {"exact", "hnsw:M=16,efC=100,ef=64"}) {
+    auto index = make_index(spec, dim);
+    std::vector<Id> ids(300);
+    std::iota(ids.begin(), ids.end(), 1000);
+    index->add(ids, base);
+    index->remove(std::vector<Id>{1005});
+    const std::span<const float> q(queries.data(), dim);
+    const auto res = index->search(q, 5);
+    std::vector<Id> asked = {res.id(0, 3), 999, res.id(0, 0), 1005};
+    const auto scores = index->score_ids(q, asked);
+    ASSERT_EQ(scores.size(), 4u) << spec;
+    EXPECT_NEAR(scores[0], res.score(0, 3), 1e-5) << spec;
+    EXPECT_TRUE(std::isnan(scores[1])) << spec << ": never added";
+    EXPECT_NEAR(scores[2], res.score(0, 0), 1e-5) << spec;
+    EXPECT_TRUE(std::isnan(scores[3])) << spec << ": removed";
+    EXPECT_THROW(index->score_ids(std::span<const float>(queries.data(), dim - 1), asked), Error) << spec;
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+#include <cmath>
 #include <unordered_set>
 
 #include "ensemble/search/embedder_registry.h"
@@ -74,10 +75,18 @@ void check_k(int k) {
 }
 
 SearchModel open_search_model(store::Store& store, const config::Config& config) {
-  std::shared_ptr<const embed::Embedder> embedder = open_embedder(store, config);
+  // One thread per query, like the index below: a query's views are a handful of images, and the
+  // server runs queries side by side (a thread pool per query only adds hand-offs).
+  config::Config one_thread = config;
+  one_thread.set("pipeline.threads", std::int64_t{1});
+  std::shared_ptr<const embed::Embedder> embedder = open_embedder(store, one_thread);
   auto index = load_product_index(store, embedder->id());
   index->set_threads(1);  // before it becomes const and shared
-  return {std::move(embedder), std::move(index)};
+  embed::QueryViewOptions views;
+  views.per_side = static_cast<int>(config.get_int("search.query_views"));
+  views.step_degrees = config.get_double("search.view_step_degrees");
+  views.max_side = embedder->input_side() * 3 / 2;
+  return {std::move(embedder), std::move(index), views};
 }
 
 Searcher::Searcher(store::Store& store, const config::Config& config)
@@ -92,7 +101,8 @@ Searcher::Searcher(store::Store& store, SearchModel model) : store_(store), mode
 Searcher::~Searcher() = default;
 
 std::vector<SearchHit> Searcher::search_vector(const float* query, const SearchOptions& options,
-                                               const std::string& exclude) const {
+                                               const std::string& exclude,
+                                               std::span<const float> photo) const {
   check_k(options.k);
   std::optional<std::unordered_set<index::Id>> allowed;
   if (options.category) allowed = category_rowids(store_, *options.category);
@@ -116,19 +126,29 @@ std::vector<SearchHit> Searcher::search_vector(const float* query, const SearchO
   const auto res = index.search(std::span<const float>(query, static_cast<size_t>(index.dim())), k,
                                 allowed ? &filter : nullptr);
   std::vector<SearchHit> out;
+  std::vector<index::Id> kept;
   for (int j = 0; j < res.count(0); ++j) {
     SearchHit h = hit_for_rowid(store_, res.id(0, j), res.score(0, j));
     if (h.product.empty() || h.product == exclude) continue;
     out.push_back(std::move(h));
+    kept.push_back(res.id(0, j));
     if (static_cast<int>(out.size()) == options.k) break;
   }
+  if (!photo.empty()) {
+    // The photo as given scores too: an exact catalog photo keeps its cosine of 1.
+    const std::vector<float> alone = index.score_ids(photo, kept);
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (!std::isnan(alone[i])) out[i].score = std::max(out[i].score, alone[i]);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(), [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
   return out;
 }
 
 std::vector<SearchHit> Searcher::by_image(const cv::Mat& bgr, const SearchOptions& options) const {
-  const cv::Mat images[1] = {bgr};
-  const embed::Embeddings e = model_.embedder->embed(images);
-  return search_vector(e.row(0), options, "");
+  const embed::Embeddings e = model_.embedder->embed(embed::query_views(bgr, model_.views));
+  const std::vector<float> query = embed::combine_views(e.values, e.dim);
+  return search_vector(query.data(), options, "", e.rows > 1 ? e.row_span(0) : std::span<const float>());
 }
 
 std::vector<SearchHit> Searcher::by_vector(std::span<const float> query,

@@ -5,6 +5,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include <atomic>
+#include <cmath>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -85,6 +87,64 @@ TEST_F(SearchTest, ImageOfAProductFindsItFirst) {
     EXPECT_GT(hits[0].score, hits[1].score);
     EXPECT_TRUE(fs::exists(hits[0].image));
   }
+}
+
+TEST_F(SearchTest, AnImageQuerySearchesWithTheMeanOfItsTurnedViews) {
+  sync_product_index(*store_, cfg_, model_, 0, nullptr);
+  SearchModel model = open_search_model(*store_, cfg_);
+  ASSERT_EQ(model.views.per_side, 1) << "the default: the photo and two turned copies";
+  Searcher s(*store_, model);
+  SearchOptions o;
+  o.k = 15;  // the whole catalog
+  cv::Mat query;
+  cv::warpAffine(product_image(3), query, cv::getRotationMatrix2D({47.5f, 47.5f}, 5.0, 1.0), {96, 96},
+                 cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(245, 245, 245));
+  // By hand: the three views embedded, their mean normalised, searched as a vector.
+  const auto views = embed::query_views(query, model.views);
+  ASSERT_EQ(views.size(), 3u);
+  const auto e = s.embedder().embed(views);
+  std::vector<float> mean(static_cast<size_t>(e.dim), 0.0f);
+  for (std::int64_t v = 0; v < e.rows; ++v) {
+    for (int d = 0; d < e.dim; ++d) mean[static_cast<size_t>(d)] += e.row(v)[d];
+  }
+  float norm = 0;
+  for (const float x : mean) norm += x * x;
+  for (float& x : mean) x /= std::sqrt(norm);
+  // Each product scores the better of its cosine to the mean and to the photo alone (view 0).
+  std::map<std::string, float> expected;
+  for (const auto& h : s.by_vector(mean, o)) expected[h.product] = h.score;
+  for (const auto& h : s.by_vector(e.row_span(0), o)) expected[h.product] = std::max(expected[h.product], h.score);
+  const auto hits = s.by_image(query, o);
+  ASSERT_EQ(hits.size(), 15u);
+  int photo_better = 0;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    EXPECT_NEAR(hits[i].score, expected[hits[i].product], 1e-5) << hits[i].product;
+    if (i > 0) {
+      EXPECT_GE(hits[i - 1].score, hits[i].score);
+    }
+  }
+  for (const auto& h : s.by_vector(mean, o)) photo_better += expected[h.product] > h.score + 1e-6f;
+  EXPECT_GT(photo_better, 0) << "some products are closer to the photo than to its views";
+  EXPECT_EQ(hits[0].product, "p3");
+  // The catalog's own photo finds itself at a cosine of 1, views or not.
+  const auto self = s.by_image(product_image(4), o);
+  EXPECT_EQ(self[0].product, "p4");
+  EXPECT_NEAR(self[0].score, 1.0f, 1e-4);
+  // Without views, the photo alone: its own embedding.
+  model.views.per_side = 0;
+  Searcher alone(*store_, model);
+  const auto plain = alone.by_image(query, o);
+  const auto first = s.by_vector(e.row_span(0), o);
+  ASSERT_EQ(plain.size(), first.size());
+  for (size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_EQ(plain[i].product, first[i].product);
+    EXPECT_FLOAT_EQ(plain[i].score, first[i].score);
+  }
+  std::map<std::string, float> alone_score;
+  for (const auto& h : plain) alone_score[h.product] = h.score;
+  int views_better = 0;
+  for (const auto& h : hits) views_better += h.score > alone_score[h.product] + 1e-6f;
+  EXPECT_GT(views_better, 0) << "some products are closer to the photo's views than to the photo";
 }
 
 TEST_F(SearchTest, FiltersByCategoryAndTextAndExcludesTheSeed) {

@@ -40,6 +40,7 @@ class ClassicEmbedder final : public Embedder {
 
   std::string id() const override;
   int dim() const override { return kDim; }
+  int input_side() const override;  // the prepared crop's side (64)
   Embeddings embed(std::span<const cv::Mat> images,
                    std::span<const cv::Mat> masks = {}) const override;
 

@@ -101,6 +101,10 @@ class Embedder {
   virtual Embeddings embed(std::span<const cv::Mat> images,
                            std::span<const cv::Mat> masks = {}) const = 0;
 
+  // The side of the square crop the model looks at: finer detail in an input is lost. Callers
+  // that make images for it (query views) keep at most twice this. Default: 224 (CLIP's towers).
+  virtual int input_side() const { return 224; }
+
   // Text tower (CLIP-style embedders): true when embed_text() maps text into the same space as
   // embed(), so a text query can be answered by vector search. Default: false.
   virtual bool has_text() const { return false; }

@@ -33,6 +33,7 @@ class RemoteEmbedder final : public Embedder {
 
   std::string id() const override;
   int dim() const override { return options_.dim; }
+  int input_side() const override { return options_.image_side; }
   Embeddings embed(std::span<const cv::Mat> images,
                    std::span<const cv::Mat> masks = {}) const override;
 

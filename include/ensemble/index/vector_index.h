@@ -79,6 +79,11 @@ class VectorIndex {
   // deeper until k allowed results are found, and scans exactly when the filter is very selective.
   virtual SearchResults search(std::span<const float> queries, int k, const IdFilter* filter = nullptr) const = 0;
 
+  // Inner products of one query (dim() floats) with the stored vectors of `ids`, in order; NaN for
+  // an id not in the index. For re-scoring a few hits exactly (an image search scores each hit by
+  // the photo alone as well). Throws Error(kInvalidArgument) for a query of the wrong length.
+  virtual std::vector<float> score_ids(std::span<const float> query, std::span<const Id> ids) const = 0;
+
   // Applies the search-time parameters of `spec`, which must name the same kind and, for hnsw,
   // the same M and efC (only ef changes): "hnsw:M=32,efC=200,ef=128". Not concurrent with
   // search(). Throws Error(kInvalidArgument) otherwise.

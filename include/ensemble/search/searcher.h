@@ -1,7 +1,9 @@
 // Visual and text search over the catalog: the library behind `ensemble search` and the server.
 //
-// by_image embeds a photo with the embedder that made the stored vectors and searches the product
-// index; by_product finds products like a stored one; by_text uses the FTS5 index over titles,
+// by_image embeds a photo with the embedder that made the stored vectors, together with copies of it
+// turned by a few degrees (SearchModel::views, embed/query_views.h), searches the product index
+// with the mean of the views' embeddings, and scores each hit by the better of its cosine to that
+// mean and to the photo alone (a catalog photo finds itself at 1); by_product finds products like a stored one; by_text uses the FTS5 index over titles,
 // categories and attributes. Filters (category, text) restrict an image search. Results carry the
 // product's title, category and image path (in the media folder).
 //
@@ -23,6 +25,7 @@
 
 #include "ensemble/config/config.h"
 #include "ensemble/embed/embedder.h"
+#include "ensemble/embed/query_views.h"
 #include "ensemble/index/vector_index.h"
 #include "ensemble/store/store.h"
 
@@ -47,10 +50,11 @@ struct SearchOptions {
 struct SearchModel {
   std::shared_ptr<const embed::Embedder> embedder;
   std::shared_ptr<const index::VectorIndex> index;
+  embed::QueryViewOptions views;  // of image queries; per_side 0 = the photo alone
 };
 
 // Opens the embedder (open_embedder) and the product index (load_product_index, searches on one
-// thread each). Throws like those: Error(kNotFound) with no index yet, Error(kConflict) when stale.
+// thread each); the views from config search.query_views and search.view_step_degrees. Throws like those: Error(kNotFound) with no index yet, Error(kConflict) when stale.
 SearchModel open_search_model(store::Store& store, const config::Config& config);
 
 class Searcher {
@@ -77,8 +81,11 @@ class Searcher {
   const SearchModel& model() const { return model_; }
 
  private:
+  // photo: when given (an image query's own embedding, `query` being its combined views), each
+  // hit scores the better of its cosine to `query` and to `photo`, and the hits are re-sorted.
   std::vector<SearchHit> search_vector(const float* query, const SearchOptions& options,
-                                       const std::string& exclude) const;
+                                       const std::string& exclude,
+                                       std::span<const float> photo = {}) const;
   store::Store& store_;
   SearchModel model_;
 };
