@@ -525,16 +525,6 @@ void task_catalog(const Args& a) {
   auto t_fit = Clock::now();
   Projection p = fitter.finish();
   const double fit_s = seconds_since(t_fit);
-  if (std::getenv("EVAL_RAWMEAN")) {
-    for (int i = 0; i < nq; ++i) {
-      float* r0 = raw_q.row(static_cast<std::int64_t>(i) * nv);
-      for (int v = 1; v < nv; ++v) {
-        const float* r = raw_q.row(static_cast<std::int64_t>(i) * nv + v);
-        for (int d = 0; d < raw_q.dim; ++d) r0[d] += r[d];
-      }
-      for (int v = 1; v < nv; ++v) std::copy(r0, r0 + raw_q.dim, raw_q.row(static_cast<std::int64_t>(i) * nv + v));
-    }
-  }
   Embeddings g = project(p, raw_g), q = project(p, raw_q);
   Embeddings combined(nq, g.dim);
   for (int i = 0; i < nq; ++i) {

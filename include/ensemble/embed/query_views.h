@@ -22,8 +22,8 @@ namespace ensemble::embed {
 struct QueryViewOptions {
   int per_side = 1;           // rotated views each way; 0 = the photo alone
   double step_degrees = 6.0;  // angle between neighbouring views
-  int max_side = 512;         // turned views are shrunk to at most this side first (search uses
-                              // twice the embedder's input_side(): 128 for the classic one)
+  int max_side = 512;         // turned views are at most this side (search uses 1.5 × the
+                              // embedder's input_side(): 96 px for the classic one)
 };
 
 // The angles of the views, the photo itself first: {0, -s, +s, -2s, +2s, ...} degrees
@@ -31,10 +31,10 @@ struct QueryViewOptions {
 std::vector<double> view_angles(const QueryViewOptions& options);
 
 // The views of an image (any type cv::warpAffine takes), in view_angles() order. View 0 is the
-// image itself (shared, not copied), so a search with views finds at least what the photo alone
-// finds. The others are turned about the centre on the same canvas, the corners filled by
-// replicating the border (a studio white stays white, a room stays a room), after shrinking an
-// image longer than options.max_side: turning a large photo costs more than embedding it.
+// image itself (shared, not copied; search scores its hits against it too). The others are turned
+// about the centre, shrunk in the same warp to at most options.max_side (turning a large photo
+// costs more than embedding it), the corners filled by replicating the border (a studio white stays
+// white, a room stays a room).
 // Throws like view_angles() and Error(kInvalidArgument) for max_side < 16.
 std::vector<cv::Mat> query_views(const cv::Mat& image, const QueryViewOptions& options);
 

@@ -1,10 +1,10 @@
 // Visual and text search over the catalog: the library behind `ensemble search` and the server.
 //
-// by_image embeds a photo with the embedder that made the stored vectors, together with copies of it
-// turned by a few degrees (SearchModel::views, embed/query_views.h), searches the product index
+// by_image embeds a photo with the embedder that made the stored vectors, together with copies of
+// it turned by a few degrees (SearchModel::views, embed/query_views.h), searches the product index
 // with the mean of the views' embeddings, and scores each hit by the better of its cosine to that
-// mean and to the photo alone (a catalog photo finds itself at 1); by_product finds products like a stored one; by_text uses the FTS5 index over titles,
-// categories and attributes. Filters (category, text) restrict an image search. Results carry the
+// mean and to the photo alone (a catalog photo finds itself at 1); by_product finds products like
+// a stored one; by_text uses the FTS5 index over titles, categories and attributes. Filters (category, text) restrict an image search. Results carry the
 // product's title, category and image path (in the media folder).
 //
 // Thread safety: a Searcher is not thread-safe (it queries through its Store's connection, and a
@@ -53,8 +53,9 @@ struct SearchModel {
   embed::QueryViewOptions views;  // of image queries; per_side 0 = the photo alone
 };
 
-// Opens the embedder (open_embedder) and the product index (load_product_index, searches on one
-// thread each); the views from config search.query_views and search.view_step_degrees. Throws like those: Error(kNotFound) with no index yet, Error(kConflict) when stale.
+// Opens the embedder (open_embedder) and the product index (load_product_index), both used on one
+// thread per query; the views from config search.query_views and search.view_step_degrees.
+// Throws like those: Error(kNotFound) with no index yet, Error(kConflict) when stale.
 SearchModel open_search_model(store::Store& store, const config::Config& config);
 
 class Searcher {
