@@ -176,26 +176,6 @@ std::vector<std::uint64_t> list_inputs(const LoadedRecommender& loaded, std::uin
   return out;
 }
 
-// A digest of what a list stores (the fields of the rows write_recommendations writes).
-// lookbooks: hash_text of each lookbook id, by lookbook index.
-std::uint64_t list_output(const std::vector<Recommendation>& list, const Catalog& catalog,
-                          const std::vector<std::uint64_t>& lookbooks) {
-  std::uint64_t h = hash_text("list");
-  for (const auto& r : list) {
-    h = hash_step(h, hash_text(catalog[r.product].id));
-    h = hash_step(h, hash_text(r.slot));
-    h = hash_step(h, bits(r.score));
-    h = hash_step(h, static_cast<std::uint64_t>(r.support));
-    for (size_t j = 0; j < r.lookbooks.size() && j < 10; ++j) {  // the stored evidence keeps 10
-      h = hash_step(h, lookbooks[static_cast<size_t>(r.lookbooks[j])]);
-    }
-    h = hash_step(h, hash_text(r.source));
-    h = hash_step(h, r.via >= 0 ? hash_text(catalog[r.via].id) : 0);
-    h = hash_step(h, static_cast<std::uint64_t>(static_cast<std::int64_t>(r.feedback)));
-  }
-  return h;
-}
-
 }  // namespace
 
 BatchReport run_recommend(store::Database& db, const config::Config& config, std::int64_t run_id,
@@ -219,16 +199,16 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
                 "|" + config.section_json("cooccur").dump() + "|" + loaded->vectors_model),
       pairs_digest);
   // The state describes the table only if nothing else changed the table since (a product deleted
-  // and re-imported in between loses its rows): its row count must still match.
+  // and re-imported in between loses its list): its count of stored lists must still match.
   nlohmann::json digests = nlohmann::json::object();
-  std::int64_t rows_now = 0;
+  std::int64_t lists_now = 0;
   {
-    auto st = db.prepare("SELECT count(*) FROM recommendations");
+    auto st = db.prepare("SELECT count(*) FROM recommendation_lists");
     st.step();
-    rows_now = st.column_int(0);
+    lists_now = st.column_int(0);
   }
   if (auto state = read_state(db, "recommend", kListDigestsItem);
-      state && state->value.is_object() && state->value.value("rows", std::int64_t{-1}) == rows_now &&
+      state && state->value.is_object() && state->value.value("stored_lists", std::int64_t{-1}) == lists_now &&
       state->value.contains("lists") && state->value["lists"].is_object()) {
     digests = std::move(state->value["lists"]);
   }
@@ -246,23 +226,25 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
   }
   const double inputs_s = since(t1);
 
+  // Each list is computed and encoded as stored on the worker threads; its output digest is the
+  // digest of that text.
   const auto t2 = std::chrono::steady_clock::now();
   std::vector<std::vector<Recommendation>> lists(static_cast<size_t>(catalog.size()));
+  std::vector<EncodedList> encoded(static_cast<size_t>(catalog.size()));
+  std::vector<std::uint64_t> output(static_cast<size_t>(catalog.size()), 0);
   const int k = rec.options().per_product;
   parallel_for(static_cast<std::int64_t>(todo.size()), threads, [&](std::int64_t i) {
-    const std::int32_t p = todo[static_cast<size_t>(i)];
-    lists[static_cast<size_t>(p)] = rec.recommend(p, k);
+    const auto p = static_cast<size_t>(todo[static_cast<size_t>(i)]);
+    lists[p] = rec.recommend(static_cast<std::int32_t>(p), k);
+    encoded[p] = encode_list(lists[p], catalog, loaded->pairs.lookbook_ids);
+    output[p] = hash_text(encoded[p].items);
   });
   const double lists_s = since(t2);
 
   const auto t3 = std::chrono::steady_clock::now();
   std::vector<std::int32_t> rewrite;
-  std::vector<std::uint64_t> lookbook_hashes(loaded->pairs.lookbook_ids.size());
-  for (size_t i = 0; i < lookbook_hashes.size(); ++i) {
-    lookbook_hashes[i] = hash_text(loaded->pairs.lookbook_ids[i]);
-  }
   for (const std::int32_t p : todo) {
-    const std::string out = hex(list_output(lists[static_cast<size_t>(p)], catalog, lookbook_hashes));
+    const std::string out = hex(output[static_cast<size_t>(p)]);
     const std::string before = stored(catalog[p].id);
     if (before.size() != 33 || before.compare(17, 16, out) != 0) rewrite.push_back(p);
     digests[catalog[p].id] = input_hex[static_cast<size_t>(p)] + ":" + out;
@@ -279,11 +261,11 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
     store::ForeignKeyChecksOff no_fk_checks(db);
     store::Transaction tx(db);
     if (rewrite.size() == static_cast<size_t>(catalog.size())) {
-      report.output_rows = write_recommendations(db, catalog, lists, loaded->pairs.lookbook_ids, run_id);
-    } else {
-      report.output_rows =
-          replace_recommendations(db, catalog, lists, rewrite, loaded->pairs.lookbook_ids, run_id);
+      // A whole rewrite also drops lists of products no longer in the catalog (their rows go with
+      // the product when foreign keys are on; this covers a deletion made without them).
+      db.exec("DELETE FROM recommendation_lists WHERE product_id NOT IN (SELECT id FROM products)");
     }
+    report.output_rows = write_lists(db, catalog, encoded, rewrite, run_id);
     // The reasons of empty lists, for the queries.
     auto clear = db.prepare("DELETE FROM stage_items WHERE stage = 'recommend' AND item_id = ?");
     auto empty = db.prepare(
@@ -307,11 +289,11 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
         from_neighbours += r.source == "neighbours";
       }
     }
-    auto rows = db.prepare("SELECT count(*) FROM recommendations");
-    rows.step();
-    total = rows.column_int(0);
+    total = stored_recommendations(db);
+    auto stored_lists = db.prepare("SELECT count(*) FROM recommendation_lists");
+    stored_lists.step();
     write_state(db, "recommend", kListDigestsItem, "",
-                {{"rows", total}, {"lists", std::move(digests)}}, run_id);
+                {{"stored_lists", stored_lists.column_int(0)}, {"lists", std::move(digests)}}, run_id);
     tx.commit();
   }
   {

@@ -82,8 +82,10 @@ std::int64_t record_feedback(store::Database& db, const FeedbackInput& in) {
   const std::string& b = std::max(in.product, in.other);
   auto known = db.prepare(
       "SELECT (SELECT count(*) FROM pairs WHERE product_a = ?1 AND product_b = ?2) +"
-      " (SELECT count(*) FROM recommendations WHERE (product_id = ?1 AND rec_product_id = ?2)"
-      "  OR (product_id = ?2 AND rec_product_id = ?1))");
+      " (SELECT count(*) FROM recommendation_lists l, json_each(l.items) j"
+      "  WHERE l.product_id = ?1 AND j.value ->> 0 = ?2) +"
+      " (SELECT count(*) FROM recommendation_lists l, json_each(l.items) j"
+      "  WHERE l.product_id = ?2 AND j.value ->> 0 = ?1)");
   known.bind(1, a).bind(2, b);
   known.step();
   if (known.column_int(0) == 0) {

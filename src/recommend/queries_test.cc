@@ -195,7 +195,7 @@ TEST_F(QueriesTest, RecommendRecomputesOnlyTheListsWhoseInputsChanged) {
 
   // Rows removed behind the job's back: the digests no longer describe the table, so every list is
   // computed and the missing rows come back.
-  ts.db().exec("DELETE FROM recommendations WHERE product_id = 'B'");
+  ts.db().exec("DELETE FROM recommendation_lists WHERE product_id = 'B'");
   auto repaired = run_recommend(ts.db(), cfg, ts.run(), 1);
   EXPECT_EQ(repaired.stats["lists_computed"], 5);
   EXPECT_EQ(dump_lists(ts.db()), incremental);

@@ -1,5 +1,8 @@
 #include "ensemble/recommend/recommend_store.h"
 
+#include <charconv>
+#include <cmath>
+#include <string_view>
 #include <unordered_map>
 
 #include "ensemble/util/error.h"
@@ -18,7 +21,8 @@ std::int64_t write_pairs(store::Database& db, const PairTable& t, const Catalog&
     // Ids are compared as stored text: product_a < product_b is a table constraint.
     const std::string& a = catalog[p.a].id;
     const std::string& b = catalog[p.b].id;
-    ev.assign("[");
+    ev.clear();
+    ev.push_back('[');
     for (std::int32_t i = 0; i < p.count; ++i) {
       if (i > 0) ev += ',';
       ev += nlohmann::json(t.lookbook_ids[static_cast<size_t>(t.evidence[p.evidence_begin + i])]).dump();
@@ -124,73 +128,112 @@ SlotModel read_slot_model_for(store::Database& db, const std::string& scoring,
   return SlotModel::from_rows(rows);
 }
 
-std::string recommendation_evidence(const Recommendation& r, const Catalog& catalog,
-                                    const std::vector<std::string>& lookbook_ids) {
-  // Written by hand: this runs for every stored recommendation.
-  auto quoted = [](const std::string& x) { return nlohmann::json(x).dump(); };
-  std::string ev = "{\"support\":";
-  ev += std::to_string(r.support);
-  ev += ",\"lookbooks\":[";
-  for (size_t j = 0; j < r.lookbooks.size() && j < 10; ++j) {
-    if (j > 0) ev += ',';
-    ev += quoted(lookbook_ids[static_cast<size_t>(r.lookbooks[j])]);
-  }
-  ev += "],\"source\":" + quoted(r.source);
-  if (r.via >= 0) ev += ",\"via\":" + quoted(catalog[r.via].id);
-  if (r.feedback != 0) ev += ",\"feedback\":" + std::to_string(r.feedback);
-  ev += '}';
-  return ev;
-}
-
 namespace {
 
-std::int64_t insert_list(store::Statement& ins, const Catalog& catalog, std::int32_t product,
-                         const std::vector<Recommendation>& list,
-                         const std::vector<std::string>& lookbook_ids, std::int64_t run_id) {
-  int rank = 0;
-  for (const auto& r : list) {
-    ins.bind(1, catalog[product].id).bind(2, ++rank).bind(3, catalog[r.product].id).bind(4, r.slot)
-        .bind(5, r.score).bind(6, recommendation_evidence(r, catalog, lookbook_ids)).bind(7, run_id);
-    ins.run();
+// A JSON string. Bytes from 0x80 up pass through: ids are UTF-8 (imports check it).
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      static const char* kHex = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
   }
-  return rank;
+  out += '"';
 }
 
-store::Statement insert_recommendation(store::Database& db) {
-  return db.prepare(
-      "INSERT INTO recommendations (product_id, rank, rec_product_id, slot, score, evidence, run_id)"
-      " VALUES (?,?,?,?,?,?,?)");
+void append_integer(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_number(std::string& out, double v) {
+  char buf[32];
+  const auto r = std::isfinite(v) ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 7)
+                                  : std::to_chars(buf, buf + sizeof buf, 0);
+  out.append(buf, r.ptr);
 }
 
 }  // namespace
 
-std::int64_t write_recommendations(store::Database& db, const Catalog& catalog,
-                                   const std::vector<std::vector<Recommendation>>& lists,
-                                   const std::vector<std::string>& lookbook_ids,
-                                   std::int64_t run_id) {
-  db.exec("DELETE FROM recommendations");
-  auto ins = insert_recommendation(db);
+EncodedList encode_list(const std::vector<Recommendation>& list, const Catalog& catalog,
+                        const std::vector<std::string>& lookbook_ids) {
+  // Written by hand: this runs for every stored recommendation (860,000 at reference scale).
+  EncodedList out;
+  out.n = static_cast<std::int32_t>(list.size());
+  std::string& s = out.items;
+  s.reserve(list.size() * 72 + 2);
+  s += '[';
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Recommendation& r = list[i];
+    if (i > 0) s.push_back(',');
+    s.push_back('[');
+    append_json_string(s, catalog[r.product].id);
+    s += ',';
+    append_json_string(s, r.slot);
+    s += ',';
+    append_number(s, r.score);
+    s += ',';
+    append_integer(s, r.support);
+    s += ",[";
+    for (size_t j = 0; j < r.lookbooks.size() && j < kStoredLookbooks; ++j) {
+      if (j > 0) s += ',';
+      append_json_string(s, lookbook_ids[static_cast<size_t>(r.lookbooks[j])]);
+    }
+    s += "],";
+    append_json_string(s, r.source);
+    s += ',';
+    if (r.via >= 0) {
+      append_json_string(s, catalog[r.via].id);
+    } else {
+      s += "null";
+    }
+    s += ',';
+    append_integer(s, r.feedback);
+    s += ']';
+  }
+  s += ']';
+  return out;
+}
+
+std::int64_t write_lists(store::Database& db, const Catalog& catalog,
+                         const std::vector<EncodedList>& lists,
+                         const std::vector<std::int32_t>& products, std::int64_t run_id) {
+  // In place: an upsert rewrites a product's row where it lies, without freeing and reallocating
+  // the table's pages as delete-then-insert would.
+  auto put = db.prepare(
+      "INSERT INTO recommendation_lists (product_id, n, items, run_id) VALUES (?,?,?,?)"
+      " ON CONFLICT(product_id) DO UPDATE SET n = excluded.n, items = excluded.items,"
+      " run_id = excluded.run_id");
+  auto del = db.prepare("DELETE FROM recommendation_lists WHERE product_id = ?");
   std::int64_t n = 0;
-  for (size_t i = 0; i < lists.size(); ++i) {
-    n += insert_list(ins, catalog, static_cast<std::int32_t>(i), lists[i], lookbook_ids, run_id);
+  for (const std::int32_t p : products) {
+    const EncodedList& l = lists[static_cast<size_t>(p)];
+    if (l.n == 0) {
+      del.bind(1, catalog[p].id);
+      del.run();
+      continue;
+    }
+    put.bind(1, catalog[p].id).bind(2, l.n).bind(3, l.items).bind(4, run_id);
+    put.run();
+    n += l.n;
   }
   return n;
 }
 
-std::int64_t replace_recommendations(store::Database& db, const Catalog& catalog,
-                                     const std::vector<std::vector<Recommendation>>& lists,
-                                     const std::vector<std::int32_t>& products,
-                                     const std::vector<std::string>& lookbook_ids,
-                                     std::int64_t run_id) {
-  auto del = db.prepare("DELETE FROM recommendations WHERE product_id = ?");
-  auto ins = insert_recommendation(db);
-  std::int64_t n = 0;
-  for (const std::int32_t p : products) {
-    del.bind(1, catalog[p].id);
-    del.run();
-    n += insert_list(ins, catalog, p, lists[static_cast<size_t>(p)], lookbook_ids, run_id);
-  }
-  return n;
+std::int64_t stored_recommendations(store::Database& db) {
+  auto st = db.prepare("SELECT coalesce(sum(n), 0) FROM recommendation_lists");
+  st.step();
+  return st.column_int(0);
 }
 
 std::optional<StoredState> read_state(store::Database& db, const std::string& stage,
@@ -233,35 +276,33 @@ nlohmann::json StoredRecommendation::to_json() const {
 std::vector<StoredRecommendation> read_recommendations(store::Database& db,
                                                        const std::string& product_id, int limit) {
   std::vector<StoredRecommendation> out;
+  // A recommended product gone from the catalog is skipped (its pairs went with it; the next
+  // recommend run drops it from the list).
   auto st = db.prepare(
-      "SELECT r.rec_product_id, r.slot, r.score, r.evidence, p.title, p.category, p.image_sha,"
-      " p.image_ext FROM recommendations r LEFT JOIN products p ON p.id = r.rec_product_id"
-      " WHERE r.product_id = ? ORDER BY r.rank LIMIT ?");
+      "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value -> 4,"
+      " j.value ->> 5, j.value ->> 6, j.value ->> 7, p.title, p.category, p.image_sha, p.image_ext"
+      " FROM recommendation_lists l, json_each(l.items) j JOIN products p ON p.id = j.value ->> 0"
+      " WHERE l.product_id = ? ORDER BY j.key LIMIT ?");
   st.bind(1, product_id).bind(2, limit);
   while (st.step()) {
     StoredRecommendation r;
     r.product = st.column_text(0);
     r.slot = st.column_is_null(1) ? "" : st.column_text(1);
     r.score = st.column_double(2);
-    if (!st.column_is_null(4)) {
-      r.title = st.column_text(4);
-      r.category = st.column_text(5);
-      r.image_sha = st.column_text(6);
-      r.image_ext = st.column_text(7);
-    }
-    const auto ev = nlohmann::json::parse(st.column_text(3), nullptr, false);
-    if (ev.is_object()) {
-      r.support = ev.value("support", 0);
-      r.source = ev.value("source", "");
-      r.via = ev.value("via", "");
-      r.feedback = ev.value("feedback", 0);
-      r.reason = ev.value("reason", "");
-      if (ev.contains("lookbooks") && ev["lookbooks"].is_array()) {
-        for (const auto& l : ev["lookbooks"]) {
-          if (l.is_string()) r.evidence.push_back(l.get<std::string>());
-        }
+    r.support = static_cast<std::int32_t>(st.column_int(3));
+    const auto lookbooks = nlohmann::json::parse(st.column_text(4), nullptr, false);
+    if (lookbooks.is_array()) {
+      for (const auto& l : lookbooks) {
+        if (l.is_string()) r.evidence.push_back(l.get<std::string>());
       }
     }
+    r.source = st.column_is_null(5) ? "" : st.column_text(5);
+    r.via = st.column_is_null(6) ? "" : st.column_text(6);
+    r.feedback = static_cast<int>(st.column_int(7));
+    r.title = st.column_is_null(8) ? "" : st.column_text(8);
+    r.category = st.column_is_null(9) ? "" : st.column_text(9);
+    r.image_sha = st.column_is_null(10) ? "" : st.column_text(10);
+    r.image_ext = st.column_is_null(11) ? "" : st.column_text(11);
     out.push_back(std::move(r));
   }
   return out;

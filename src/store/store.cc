@@ -186,7 +186,10 @@ std::map<std::string, std::int64_t> Store::table_counts() {
   std::map<std::string, std::int64_t> out;
   for (const char* t : {"products", "lookbooks", "regions", "embeddings", "matches", "pairs",
                         "recommendations", "feedback", "runs"}) {
-    Statement st = db_.prepare(std::string("SELECT count(*) FROM ") + t);
+    // recommendations is a view over one row per list (schema v5): count its entries cheaply.
+    Statement st = db_.prepare(std::string(t) == "recommendations"
+                                   ? std::string("SELECT coalesce(sum(n), 0) FROM recommendation_lists")
+                                   : std::string("SELECT count(*) FROM ") + t);
     st.step();
     out[t] = st.column_int(0);
   }

@@ -187,6 +187,54 @@ TEST(Schema, MigratesAVersion1DatabaseKeepingItsRows) {
             1);
 }
 
+// The first column of the first row, as text.
+std::string first_text(Database& db, const std::string& sql) {
+  Statement st = db.prepare(sql);
+  return st.step() ? st.column_text(0) : std::string("(no row)");
+}
+
+TEST(Schema, Version5MovesEachProductsRecommendationsIntoOneListInRankOrder) {
+  TempDir dir;
+  const auto path = dir / "v4.db";
+  {
+    Database db = Database::open(path);
+    ASSERT_EQ(migrate(db, 4), 4);
+    db.exec("INSERT INTO runs (id, stage, status, started_at, config_hash, config_json)"
+            " VALUES (7, 'recommend', 'ok', 'now', '', '{}')");
+    for (const char* id : {"a", "b", "c"}) {
+      db.exec(std::string("INSERT INTO products (id, title, category, image_sha, image_ext, width,"
+                          " height, attributes, created_at, updated_at) VALUES ('") +
+              id + "', 't', 'dress', 'ab', '.jpg', 1, 1, '{}', 'now', 'now')");
+    }
+    // Inserted out of rank order.
+    db.exec(
+        "INSERT INTO recommendations (product_id, rank, rec_product_id, slot, score, evidence, run_id)"
+        " VALUES ('a', 2, 'c', 'shoes', 0.25, '{\"support\":1,\"lookbooks\":[\"l2\"],"
+        "\"source\":\"neighbours\",\"via\":\"b\"}', 7),"
+        " ('a', 1, 'b', 'top', 0.5, '{\"support\":2,\"lookbooks\":[\"l1\",\"l2\"],"
+        "\"source\":\"pairs\",\"feedback\":1}', 7),"
+        " ('b', 1, 'a', 'dress', 0.5, '{\"support\":2,\"lookbooks\":[\"l1\",\"l2\"],"
+        "\"source\":\"pairs\"}', 7)");
+  }
+  auto store = Store::open(path);
+  auto& db = store->db();
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM recommendation_lists"), 2);
+  EXPECT_EQ(query_int(db, "SELECT n FROM recommendation_lists WHERE product_id = 'a'"), 2);
+  EXPECT_EQ(query_int(db, "SELECT run_id FROM recommendation_lists WHERE product_id = 'a'"), 7);
+  EXPECT_EQ(first_text(db, "SELECT items FROM recommendation_lists WHERE product_id = 'a'"),
+            "[[\"b\",\"top\",0.5,2,[\"l1\",\"l2\"],\"pairs\",null,1],"
+            "[\"c\",\"shoes\",0.25,1,[\"l2\"],\"neighbours\",\"b\",0]]");
+  // The view gives the old table's rows back.
+  EXPECT_EQ(query_int(db, "SELECT count(*) FROM recommendations"), 3);
+  EXPECT_EQ(first_text(db, "SELECT rec_product_id FROM recommendations WHERE product_id = 'a'"
+                           " AND rank = 2"),
+            "c");
+  EXPECT_EQ(first_text(db, "SELECT json_extract(evidence, '$.via') FROM recommendations"
+                           " WHERE product_id = 'a' AND rank = 2"),
+            "b");
+  EXPECT_EQ(store->table_counts().at("recommendations"), 3);
+}
+
 TEST(Schema, RefusesADatabaseFromANewerBuild) {
   TempDir dir;
   const auto path = dir / "new.db";

@@ -44,13 +44,14 @@ struct LoadedRecommender {
 std::unique_ptr<LoadedRecommender> load_recommender(store::Database& db, const config::Config& config,
                                                     int threads, bool with_reasons = true);
 
-// recommend: every product's list (recommend.per_product) in `recommendations` with its evidence
-// (the reason text is rebuilt from it by the queries); products left empty get a stage_items row
-// (stage 'recommend', status 'empty', the reason as detail). A list is computed only when its
-// inputs changed since it was stored, and rewritten only when it came out different: per product,
-// a digest of its inputs (its pairs, its visual neighbours and their pairs, its feedback, the
-// products involved, and the run-wide settings, vectors model and pairs behind the attribute
-// affinity) and of its stored rows, kept in the stage_items row ('recommend', '@list_digests').
+// recommend: every product's list (recommend.per_product) as one row of `recommendation_lists`
+// with its evidence (the reason text is rebuilt from it by the queries); products left empty get a
+// stage_items row (stage 'recommend', status 'empty', the reason as detail). A list is computed
+// only when its inputs changed since it was stored, and rewritten only when it came out different:
+// per product, a digest of its inputs (its pairs, its visual neighbours and their pairs, its
+// feedback, the products involved, and the run-wide settings, vectors model and pairs behind the
+// attribute affinity) and of its stored text, kept in the stage_items row ('recommend',
+// '@list_digests').
 // So a vote recomputes the voted product's list; new lookbooks, whose pairs change the affinity,
 // recompute them all. stats: lists_computed, lists_rewritten.
 BatchReport run_recommend(store::Database& db, const config::Config& config, std::int64_t run_id,

@@ -1,5 +1,5 @@
 // Reading and writing the recommender's tables: pairs, slot_stats (schema v4) and
-// recommendations (docs/SCHEMA.md). Writers expect the caller's transaction around them.
+// recommendation_lists (schema v5; docs/SCHEMA.md). Writers expect the caller's transaction around them.
 #pragma once
 
 #include <cstdint>
@@ -34,20 +34,24 @@ SlotModel read_slot_model(store::Database& db, const std::string& scoring);
 SlotModel read_slot_model_for(store::Database& db, const std::string& scoring,
                               const std::string& seed_slot);
 
-// Replaces every stored list. lists[i] belongs to catalog index i.
-std::int64_t write_recommendations(store::Database& db, const Catalog& catalog,
-                                   const std::vector<std::vector<Recommendation>>& lists,
-                                   const std::vector<std::string>& lookbook_ids, std::int64_t run_id);
-// Replaces the stored lists of `products` (catalog indices) only; lists[i] belongs to catalog
-// index i. Returns rows written.
-std::int64_t replace_recommendations(store::Database& db, const Catalog& catalog,
-                                     const std::vector<std::vector<Recommendation>>& lists,
-                                     const std::vector<std::int32_t>& products,
-                                     const std::vector<std::string>& lookbook_ids,
-                                     std::int64_t run_id);
-// The stored evidence object of one recommendation (what write_recommendations stores).
-std::string recommendation_evidence(const Recommendation& r, const Catalog& catalog,
-                                    const std::vector<std::string>& lookbook_ids);
+// The stored form of one list (recommendation_lists.items, docs/SCHEMA.md): a JSON array with one
+// array per recommendation, best first: [product, slot, score (7 significant digits), support,
+// [lookbook ids, the first kStoredLookbooks], source, via (product id or null), net votes].
+// Equal lists encode to equal text; the recommend stage rewrites a list only when its text changed.
+struct EncodedList {
+  std::string items;
+  std::int32_t n = 0;  // recommendations
+};
+inline constexpr size_t kStoredLookbooks = 10;
+EncodedList encode_list(const std::vector<Recommendation>& list, const Catalog& catalog,
+                        const std::vector<std::string>& lookbook_ids);
+// Stores the lists of `products` (catalog indices; lists[i] belongs to catalog index i): each
+// replaces that product's stored list, and an empty one removes it. Returns recommendations written.
+std::int64_t write_lists(store::Database& db, const Catalog& catalog,
+                         const std::vector<EncodedList>& lists,
+                         const std::vector<std::int32_t>& products, std::int64_t run_id);
+// Recommendations stored, over every list.
+std::int64_t stored_recommendations(store::Database& db);
 
 // Small state a batch job keeps between runs: a stage_items row (stage, item "@name") whose
 // fingerprint says what the value was computed from and whose detail holds it as JSON.
@@ -73,7 +77,7 @@ struct StoredRecommendation {
   std::string via;                    // neighbours: the look-alike product id
   int feedback = 0;
   std::string reason;                 // not stored: the queries rebuild it from the evidence
-  // The recommended product's catalog row (read with the list; empty if it is gone).
+  // The recommended product's catalog row (read with the list).
   std::string title, category, image_sha, image_ext;
   std::string image;  // set by the queries: the media path of image_sha/image_ext
 
@@ -81,7 +85,8 @@ struct StoredRecommendation {
   nlohmann::json to_json() const;
 };
 // The stored list of a product, best first, with each recommended product's title, category and
-// image; at most `limit` entries when limit >= 0.
+// image; at most `limit` entries when limit >= 0. An entry whose product has left the catalog is
+// skipped.
 std::vector<StoredRecommendation> read_recommendations(store::Database& db,
                                                        const std::string& product_id,
                                                        int limit = -1);
