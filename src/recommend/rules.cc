@@ -193,4 +193,31 @@ bool CompiledRules::compatible(std::int32_t a, std::int32_t b) const {
   return true;
 }
 
+CompiledCaps::CompiledCaps(const MerchRules& rules, const CompiledRules& compiled)
+    : compiled_(compiled),
+      max_slot_(rules.max_per_slot),
+      max_colour_(rules.max_per_colour),
+      max_category_(rules.max_per_category) {}
+
+int& CompiledCaps::count(std::vector<std::pair<int, int>>& counts, int code) {
+  for (auto& [c, n] : counts) {
+    if (c == code) return n;
+  }
+  counts.emplace_back(code, 0);
+  return counts.back().second;
+}
+
+bool CompiledCaps::admit(std::int32_t p) {
+  // As DiversityCaps::admit: every cap is checked before any is counted.
+  const int slot = compiled_.slot_code(p), category = compiled_.category_code(p),
+            colour = compiled_.colour_code(p);
+  if (max_slot_ > 0 && count(slot_, slot) >= max_slot_) return false;
+  if (max_category_ > 0 && count(category_, category) >= max_category_) return false;
+  if (max_colour_ > 0 && colour >= 0 && count(colour_, colour) >= max_colour_) return false;
+  if (max_slot_ > 0) ++count(slot_, slot);
+  if (max_category_ > 0) ++count(category_, category);
+  if (max_colour_ > 0 && colour >= 0) ++count(colour_, colour);
+  return true;
+}
+
 }  // namespace ensemble::recommend

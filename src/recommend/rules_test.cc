@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <tuple>
 
 namespace ensemble::recommend {
 namespace {
@@ -23,7 +24,8 @@ TEST(CompiledRules, DecidesAsTheRulesForEveryPairOfARandomCatalog) {
   Catalog catalog;
   for (int i = 0; i < 80; ++i) {
     Product p;
-    p.id = "p" + std::to_string(i);
+    p.id = std::to_string(i);
+    p.id.insert(0, 1, 'p');
     const size_t c = rng() % categories.size();
     p.category = categories[c];
     p.slot = slots[c];
@@ -55,6 +57,29 @@ TEST(CompiledRules, DecidesAsTheRulesForEveryPairOfARandomCatalog) {
   // Both outcomes occur often enough for the comparison to mean something.
   EXPECT_GT(refused, 1000);
   EXPECT_GT(allowed, 1000);
+
+  // CompiledCaps admits exactly what DiversityCaps admits, over random sequences and every
+  // combination of caps (colours differ in case only in some products: "Red" and "red" count as one).
+  int admitted = 0, capped = 0;
+  for (const auto& [slot_cap, colour_cap, category_cap] :
+       {std::tuple{1, 0, 0}, std::tuple{2, 2, 0}, std::tuple{0, 1, 3}, std::tuple{3, 2, 1}, std::tuple{0, 0, 0}}) {
+    full.max_per_slot = slot_cap;
+    full.max_per_colour = colour_cap;
+    full.max_per_category = category_cap;
+    const CompiledRules compiled(full, catalog);
+    for (int trial = 0; trial < 50; ++trial) {
+      DiversityCaps want(full);
+      CompiledCaps got(full, compiled);
+      for (int i = 0; i < 30; ++i) {
+        const auto p = static_cast<std::int32_t>(rng() % static_cast<unsigned>(catalog.size()));
+        const bool w = want.admit(catalog[p]);
+        ASSERT_EQ(got.admit(p), w) << catalog[p].id << " at " << i;
+        (w ? admitted : capped)++;
+      }
+    }
+  }
+  EXPECT_GT(admitted, 500);
+  EXPECT_GT(capped, 500);
 }
 
 }  // namespace

@@ -58,6 +58,11 @@ class CompiledRules {
   CompiledRules() = default;
   CompiledRules(const MerchRules& rules, const Catalog& catalog);
   bool compatible(std::int32_t a, std::int32_t b) const;
+  // What DiversityCaps counts a product by, as codes: its slot, category and lower-cased colour
+  // (-1 when it has none). Equal codes mean equal strings.
+  int slot_code(std::int32_t p) const { return keys_[static_cast<size_t>(p)].slot; }
+  int category_code(std::int32_t p) const { return keys_[static_cast<size_t>(p)].category; }
+  int colour_code(std::int32_t p) const { return keys_[static_cast<size_t>(p)].colour; }
 
  private:
   struct Key {
@@ -89,6 +94,21 @@ class DiversityCaps {
  private:
   const MerchRules& rules_;
   std::map<std::string, int> slot_, colour_, category_;
+};
+
+// DiversityCaps over CompiledRules' codes, for the batch job: admit(p) == DiversityCaps::admit(
+// catalog[p]) for the same sequence of products. For one list (it counts up to the list's length).
+class CompiledCaps {
+ public:
+  CompiledCaps(const MerchRules& rules, const CompiledRules& compiled);
+  bool admit(std::int32_t p);
+
+ private:
+  // (code, count) per cap; a list holds few items, so a linear search beats a map.
+  static int& count(std::vector<std::pair<int, int>>& counts, int code);
+  const CompiledRules& compiled_;
+  int max_slot_, max_colour_, max_category_;
+  std::vector<std::pair<int, int>> slot_, colour_, category_;
 };
 
 }  // namespace ensemble::recommend
