@@ -128,9 +128,19 @@ nlohmann::json recommend_query(store::Store& store, const config::Config& config
   const std::string seed_category = require_product(db, product_id);
   if (k < 1) throw Error(ErrorCode::kInvalidArgument, "--k must be at least 1");
   const LastRun run = last_recommend_run(db);
-  // Feedback since the last recommend run: apply the change in net votes.
-  const auto now = nets_of(db, product_id, -1);
-  const auto then = nets_of(db, product_id, run.feedback_through);
+  // Feedback since the last recommend run: apply the change in net votes. No vote at all since
+  // that run (the common case, and one indexed lookup) means no change for any product.
+  std::int64_t newest_vote = 0;
+  {
+    auto st = db.prepare("SELECT coalesce(max(id), 0) FROM feedback");
+    st.step();
+    newest_vote = st.column_int(0);
+  }
+  std::map<std::string, int> now, then;
+  if (newest_vote > run.feedback_through) {
+    now = nets_of(db, product_id, -1);
+    then = nets_of(db, product_id, run.feedback_through);
+  }
   // Without new votes the stored order stands: read the first k only.
   std::vector<StoredRecommendation> list =
       read_recommendations(db, product_id, now == then ? k : -1);
