@@ -1,5 +1,7 @@
 #include "ensemble/segment/rle.h"
 
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "ensemble/util/error.h"
@@ -12,6 +14,21 @@ std::int64_t Rle::area() const {
   return a;
 }
 
+namespace {
+
+std::uint64_t load_word(const uchar* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Whether any of the word's 8 bytes is zero.
+bool has_zero_byte(std::uint64_t v) {
+  return ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL) != 0;
+}
+
+}  // namespace
+
 Rle rle_encode(const cv::Mat& mask) {
   if (mask.type() != CV_8UC1) {
     throw Error(ErrorCode::kInvalidArgument, "rle_encode: expected a CV_8UC1 mask");
@@ -19,20 +36,30 @@ Rle rle_encode(const cv::Mat& mask) {
   Rle rle;
   rle.height = mask.rows;
   rle.width = mask.cols;
-  bool inside = false;
-  std::uint32_t run = 0;
-  for (int x = 0; x < mask.cols; ++x) {
-    for (int y = 0; y < mask.rows; ++y) {
-      const bool v = mask.at<uchar>(y, x) != 0;
-      if (v != inside) {
-        rle.counts.push_back(run);
-        run = 0;
-        inside = v;
-      }
-      ++run;
-    }
+  if (mask.empty()) {
+    rle.counts.push_back(0);
+    return rle;
   }
-  rle.counts.push_back(run);
+  // Column-major order is the transpose's row-major order: one contiguous scan, 8 bytes at a time
+  // through a run (walking the columns of a row-major mask cost a sixth of the segment stage).
+  cv::Mat t;
+  cv::transpose(mask, t);
+  const uchar* p = t.ptr<uchar>(0);
+  const size_t n = t.total();
+  size_t i = 0, start = 0;
+  bool inside = false;
+  while (i < n) {
+    if (inside) {
+      while (i + 8 <= n && !has_zero_byte(load_word(p + i))) i += 8;
+      while (i < n && p[i] != 0) ++i;
+    } else {
+      while (i + 8 <= n && load_word(p + i) == 0) i += 8;
+      while (i < n && p[i] == 0) ++i;
+    }
+    rle.counts.push_back(static_cast<std::uint32_t>(i - start));
+    start = i;
+    inside = !inside;
+  }
   return rle;
 }
 

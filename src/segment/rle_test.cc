@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "ensemble/util/error.h"
@@ -50,6 +51,52 @@ TEST(Rle, RandomRoundTrips) {
     EXPECT_EQ(cv::countNonZero((back != 0) != (m != 0)), 0);
     EXPECT_EQ(rle_from_json(rle_to_json(r)), r);
   }
+}
+
+// The counts by definition: walk the columns, count each run.
+std::vector<std::uint32_t> reference_counts(const cv::Mat& m) {
+  std::vector<std::uint32_t> counts;
+  bool inside = false;
+  std::uint32_t run = 0;
+  for (int x = 0; x < m.cols; ++x) {
+    for (int y = 0; y < m.rows; ++y) {
+      if ((m.at<uchar>(y, x) != 0) != inside) {
+        counts.push_back(run);
+        run = 0;
+        inside = !inside;
+      }
+      ++run;
+    }
+  }
+  counts.push_back(run);
+  return counts;
+}
+
+TEST(Rle, CountsEqualTheColumnWalkForLargeMasksAndViews) {
+  std::mt19937 rng(11);
+  for (int t = 0; t < 40; ++t) {
+    const int h = 1 + static_cast<int>(rng() % 300), w = 1 + static_cast<int>(rng() % 300);
+    cv::Mat m = cv::Mat::zeros(h, w, CV_8UC1);
+    // Long runs of any non-zero value (blobs), single pixels, and runs ending at a column's end.
+    for (int b = 0; b < 1 + t % 5; ++b) {
+      const int x = static_cast<int>(rng() % static_cast<unsigned>(w));
+      const int y = static_cast<int>(rng() % static_cast<unsigned>(h));
+      cv::ellipse(m, {x, y}, {1 + static_cast<int>(rng() % 60), 1 + static_cast<int>(rng() % 90)}, 0, 0, 360,
+                  cv::Scalar(1 + static_cast<int>(rng() % 255)), cv::FILLED);
+    }
+    for (int s = 0; s < 20; ++s) {
+      m.at<uchar>(static_cast<int>(rng() % static_cast<unsigned>(h)),
+                  static_cast<int>(rng() % static_cast<unsigned>(w))) ^= 0x80;
+    }
+    if (t % 4 == 0) m.row(h - 1).setTo(255);
+    EXPECT_EQ(rle_encode(m).counts, reference_counts(m)) << h << "x" << w;
+    if (h > 4 && w > 4) {
+      const cv::Mat view = m(cv::Rect(1, 2, w - 3, h - 4));  // not continuous
+      EXPECT_EQ(rle_encode(view).counts, reference_counts(view));
+    }
+  }
+  cv::Mat full(123, 77, CV_8UC1, cv::Scalar(3));
+  EXPECT_EQ(rle_encode(full).counts, (std::vector<std::uint32_t>{0, 123 * 77}));
 }
 
 TEST(Rle, RejectsBadCountsAndJson) {
