@@ -208,6 +208,9 @@ CREATE INDEX pairs_b ON pairs(scoring, product_b);
 // 44,000 products the recommend stage's write took 2.2 s of 4.5 (docs/BENCHMARKS.md). `items` is
 // a JSON array with one array per recommendation, best first:
 //   [product, slot, score, support, [lookbook ids, up to 10], source, via or null, feedback]
+// A rowid table, not WITHOUT ROWID: a list (~1.4 KB) exceeds the ~1 KB an index-organised row
+// keeps in its page, and every row then took an overflow page (206 MB for 62 MB of lists at
+// reference scale, against 85 MB; the whole rewrite's upsert and checkpoint about 2.5x slower).
 // `recommendations` stays, as a view with the version-1 table's columns (evidence rebuilt as an
 // object), for SQL users and exports.
 constexpr std::string_view kV5 = R"sql(
@@ -216,7 +219,7 @@ CREATE TABLE recommendation_lists (
   n             INTEGER NOT NULL,         -- recommendations in items
   items         TEXT NOT NULL,            -- JSON array of [product, slot, score, support, lookbooks, source, via, feedback]
   run_id        INTEGER NOT NULL REFERENCES runs(id)
-) WITHOUT ROWID;
+);
 INSERT INTO recommendation_lists (product_id, n, items, run_id)
   SELECT product_id, count(*),
          json_group_array(json_array(rec_product_id, slot, score,
