@@ -119,11 +119,15 @@ TEST_F(QueriesTest, RecommendShapesUnknownAndEmpty) {
 
 TEST_F(QueriesTest, AVoteOnARecommendationWithoutAPairIsAcceptedEitherWayRound) {
   run_stages();
-  // N was never photographed: B reaches its list through its look-alike T, with no pair N-B.
-  ASSERT_EQ(count("SELECT count(*) FROM pairs WHERE product_a = 'B' AND product_b = 'N'"), 0);
+  // N was never photographed: B and S reach its list through its look-alike T, with no pair of
+  // their own. Pairs are looked up with the smaller id first: N-B finds N's list as the second
+  // product's, N-S as the first's.
+  ASSERT_EQ(count("SELECT count(*) FROM pairs WHERE product_a = 'N' OR product_b = 'N'"), 0);
   ASSERT_EQ(count("SELECT count(*) FROM recommendations WHERE product_id = 'N' AND rec_product_id = 'B'"), 1);
+  ASSERT_EQ(count("SELECT count(*) FROM recommendations WHERE product_id = 'N' AND rec_product_id = 'S'"), 1);
   EXPECT_GT(record_feedback(ts.db(), vote("N", "B", 1, "cy")), 0);
   EXPECT_GT(record_feedback(ts.db(), vote("B", "N", 1, "dee")), 0);
+  EXPECT_GT(record_feedback(ts.db(), vote("S", "N", 1, "cy")), 0);
   EXPECT_THROW(record_feedback(ts.db(), vote("N", "Z", 1)), Error);
 }
 
