@@ -12,16 +12,10 @@ namespace {
 Recommendation rec(std::int32_t product, const std::string& slot, double score,
                    std::vector<std::int32_t> lookbooks, const std::string& source,
                    std::int32_t via = -1, int feedback = 0) {
-  Recommendation r;
-  r.product = product;
-  r.slot = slot;
-  r.score = score;
-  r.support = static_cast<std::int32_t>(lookbooks.size());
-  r.lookbooks = std::move(lookbooks);
-  r.source = source;
-  r.via = via;
-  r.feedback = feedback;
-  return r;
+  const auto support = static_cast<std::int32_t>(lookbooks.size());
+  return Recommendation{.product = product, .score = score, .slot = slot, .support = support,
+                        .lookbooks = std::move(lookbooks), .source = source, .via = via,
+                        .feedback = feedback, .reason = {}};
 }
 
 class ListStoreTest : public ::testing::Test {
