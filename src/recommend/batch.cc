@@ -227,9 +227,8 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
   const double inputs_s = since(t1);
 
   // Each list is computed and encoded as stored on the worker threads; its output digest is the
-  // digest of that text.
-  // The lists themselves are dropped once encoded (freeing 860,000 of them at the end cost a
-  // quarter of a second); what the report needs is counted on the way.
+  // digest of that text. The lists themselves are dropped once encoded (freeing 860,000 of them at
+  // the end cost a quarter of a second); what the report needs is counted on the way.
   const auto t2 = std::chrono::steady_clock::now();
   std::vector<EncodedList> encoded(static_cast<size_t>(catalog.size()));
   std::vector<std::uint64_t> output(static_cast<size_t>(catalog.size()), 0);
