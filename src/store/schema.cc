@@ -1,5 +1,6 @@
 #include "ensemble/store/schema.h"
 
+#include <optional>
 #include <string>
 
 #include "ensemble/util/error.h"
@@ -293,11 +294,14 @@ int migrate(Database& db, int target) {
   // 5 s at 44,000 products): say so on a terminal. A new database (version 0) is quick.
   std::uint64_t pending = 0;
   for (const Migration& m : migrations()) pending += m.version > current && m.version <= target;
-  Progress progress("migrate " + db.path().filename().string() + " to schema v" + std::to_string(target),
-                    pending, /*quiet=*/current == 0);
+  std::optional<Progress> progress;
+  if (current > 0 && pending > 0) {
+    progress.emplace("migrate " + db.path().filename().string() + " to schema v" + std::to_string(target),
+                     pending);
+  }
   for (const Migration& m : migrations()) {
     if (m.version <= current || m.version > target) continue;
-    progress.update(static_cast<std::uint64_t>(applied));
+    if (progress) progress->update(static_cast<std::uint64_t>(applied));
     Transaction tx(db);
     db.exec(m.sql);
     db.prepare("INSERT INTO schema_version (version, description, applied_at) "
@@ -308,7 +312,7 @@ int migrate(Database& db, int target) {
     tx.commit();
     ++applied;
   }
-  progress.finish();
+  if (progress) progress->finish();
   return applied;
 }
 
