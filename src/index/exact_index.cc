@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <limits>
 
 #include "ensemble/util/error.h"
 #include "ensemble/util/gemm.h"
@@ -135,25 +134,9 @@ std::unique_ptr<ExactIndex> ExactIndex::read(FileReader& r) {
   return index;
 }
 
-std::vector<float> ExactIndex::score_ids(std::span<const float> query, std::span<const Id> ids) const {
-  if (query.size() != static_cast<std::size_t>(dim_)) {
-    throw Error(ErrorCode::kInvalidArgument, "score_ids: a query of " + std::to_string(query.size()) +
-                                                 " floats for dimension " + std::to_string(dim_));
-  }
-  std::vector<float> out;
-  out.reserve(ids.size());
-  for (const Id id : ids) {
-    const auto it = pos_.find(id);
-    if (it == pos_.end()) {
-      out.push_back(std::numeric_limits<float>::quiet_NaN());
-      continue;
-    }
-    const float* row = data_.data() + it->second * dim_;
-    float dot = 0;
-    for (int d = 0; d < dim_; ++d) dot += query[static_cast<std::size_t>(d)] * row[d];
-    out.push_back(dot);
-  }
-  return out;
+const float* ExactIndex::stored_vector(Id id) const {
+  const auto it = pos_.find(id);
+  return it == pos_.end() ? nullptr : data_.data() + it->second * dim_;
 }
 
 }  // namespace ensemble::index::detail

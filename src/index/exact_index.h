@@ -21,7 +21,6 @@ class ExactIndex final : public VectorIndex {
   void add(std::span<const Id> ids, std::span<const float> vectors) override;
   std::int64_t remove(std::span<const Id> ids) override;
   SearchResults search(std::span<const float> queries, int k, const IdFilter* filter) const override;
-  std::vector<float> score_ids(std::span<const float> query, std::span<const Id> ids) const override;
   void set_search_params(std::string_view spec) override;
   void save(const std::filesystem::path& path) const override;
   double bytes_per_vector() const override { return dim_ * sizeof(float) + sizeof(Id) + 2.5 * sizeof(Id); }
@@ -34,6 +33,8 @@ class ExactIndex final : public VectorIndex {
   static constexpr std::int64_t kBaseBlock = 16384;
 
  private:
+  const float* stored_vector(Id id) const override;
+
   int dim_;
   std::vector<float> data_;  // size() × dim_, row i belongs to ids_[i]
   std::vector<Id> ids_;

@@ -92,32 +92,13 @@ std::int64_t HnswIndex::size() const {
   return static_cast<std::int64_t>(impl_->graph->cur_element_count - impl_->graph->num_deleted_);
 }
 
-bool HnswIndex::contains(Id id) const {
-  const auto& g = *impl_->graph;
-  auto it = g.label_lookup_.find(static_cast<hnswlib::labeltype>(id));
-  return it != g.label_lookup_.end() && !g.isMarkedDeleted(it->second);
-}
+bool HnswIndex::contains(Id id) const { return stored_vector(id) != nullptr; }
 
-std::vector<float> HnswIndex::score_ids(std::span<const float> query, std::span<const Id> ids) const {
-  if (query.size() != static_cast<std::size_t>(dim_)) {
-    throw Error(ErrorCode::kInvalidArgument, "score_ids: a query of " + std::to_string(query.size()) +
-                                                 " floats for dimension " + std::to_string(dim_));
-  }
+const float* HnswIndex::stored_vector(Id id) const {
   const auto& g = *impl_->graph;
-  std::vector<float> out;
-  out.reserve(ids.size());
-  for (const Id id : ids) {
-    const auto it = g.label_lookup_.find(static_cast<hnswlib::labeltype>(id));
-    if (it == g.label_lookup_.end() || g.isMarkedDeleted(it->second)) {
-      out.push_back(std::numeric_limits<float>::quiet_NaN());
-      continue;
-    }
-    const auto* row = reinterpret_cast<const float*>(g.getDataByInternalId(it->second));
-    float dot = 0;
-    for (int d = 0; d < dim_; ++d) dot += query[static_cast<std::size_t>(d)] * row[d];
-    out.push_back(dot);
-  }
-  return out;
+  const auto it = g.label_lookup_.find(static_cast<hnswlib::labeltype>(id));
+  if (it == g.label_lookup_.end() || g.isMarkedDeleted(it->second)) return nullptr;
+  return reinterpret_cast<const float*>(g.getDataByInternalId(it->second));
 }
 
 std::vector<Id> HnswIndex::ids() const {

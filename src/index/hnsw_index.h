@@ -28,7 +28,6 @@ class HnswIndex final : public VectorIndex {
   int dim() const override { return dim_; }
   std::int64_t size() const override;
   bool contains(Id id) const override;
-  std::vector<float> score_ids(std::span<const float> query, std::span<const Id> ids) const override;
   std::vector<Id> ids() const override;
   void add(std::span<const Id> ids, std::span<const float> vectors) override;
   std::int64_t remove(std::span<const Id> ids) override;
@@ -42,6 +41,8 @@ class HnswIndex final : public VectorIndex {
   static std::unique_ptr<HnswIndex> read(FileReader& reader, const std::filesystem::path& path);
 
  private:
+  const float* stored_vector(Id id) const override;
+
   struct Impl;
   int dim_;
   HnswParams params_;

@@ -1,6 +1,9 @@
 #include "ensemble/index/vector_index.h"
 
+#include <limits>
+
 #include "ensemble/util/error.h"
+#include "index/dot_kernel.h"
 #include "index/exact_index.h"
 #include "index/hnsw_index.h"
 #include "index/index_file.h"
@@ -11,6 +14,18 @@ int SearchResults::count(std::int64_t q) const {
   int c = 0;
   while (c < k && ids[q * k + c] != -1) ++c;
   return c;
+}
+
+std::vector<float> VectorIndex::score_ids(std::span<const float> query, std::span<const Id> ids) const {
+  if (query.size() != static_cast<std::size_t>(dim())) {
+    throw Error(ErrorCode::kInvalidArgument, "score_ids: a query of " + std::to_string(query.size()) +
+                                                 " floats for dimension " + std::to_string(dim()));
+  }
+  std::vector<float> out(ids.size(), std::numeric_limits<float>::quiet_NaN());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (const float* row = stored_vector(ids[i])) detail::dot_rows(row, 1, dim(), query.data(), 1, &out[i], 1);
+  }
+  return out;
 }
 
 std::string canonical_index_spec(std::string_view spec) {

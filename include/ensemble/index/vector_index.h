@@ -82,7 +82,7 @@ class VectorIndex {
   // Inner products of one query (dim() floats) with the stored vectors of `ids`, in order; NaN for
   // an id not in the index. For re-scoring a few hits exactly (an image search scores each hit by
   // the photo alone as well). Throws Error(kInvalidArgument) for a query of the wrong length.
-  virtual std::vector<float> score_ids(std::span<const float> query, std::span<const Id> ids) const = 0;
+  std::vector<float> score_ids(std::span<const float> query, std::span<const Id> ids) const;
 
   // Applies the search-time parameters of `spec`, which must name the same kind and, for hnsw,
   // the same M and efC (only ef changes): "hnsw:M=32,efC=200,ef=128". Not concurrent with
@@ -106,6 +106,9 @@ class VectorIndex {
   virtual double bytes_per_vector() const = 0;
 
  protected:
+  // The stored vector of a live id (dim() floats), or nullptr.
+  virtual const float* stored_vector(Id id) const = 0;
+
   std::string metadata_;
   int threads_ = 0;
 };
