@@ -115,7 +115,7 @@ void BM_EmbedQueryViews(benchmark::State& state) {
   }();
   ensemble::embed::ClassicEmbedder embedder(1, projection);
   const cv::Mat photo = product(1000);
-  const ensemble::embed::QueryViewOptions views{static_cast<int>(state.range(0)), 6.0, embedder.input_side() * 3 / 2};
+  const ensemble::embed::QueryViewOptions views{static_cast<int>(state.range(0)), 6.0, ensemble::embed::view_side(embedder.input_side())};
   for (auto _ : state) {
     const auto e = embedder.embed(ensemble::embed::query_views(photo, views));
     benchmark::DoNotOptimize(ensemble::embed::combine_views(e.values, e.dim).data());

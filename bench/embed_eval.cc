@@ -509,7 +509,7 @@ void task_catalog(const Args& a) {
   // Each query is searched as `ensemble search` does: the mean of its views' embeddings (query_views.h).
   const int nv = static_cast<int>(ensemble::embed::view_angles(a.views).size());
   ensemble::embed::QueryViewOptions views_opt = a.views;
-  if (views_opt.max_side <= 0) views_opt.max_side = a.params.prepare_side() * 3 / 2;  // as search
+  if (views_opt.max_side <= 0) views_opt.max_side = ensemble::embed::view_side(a.params.prepare_side());  // as search
   std::vector<cv::Mat> views;
   for (int i = 0; i < nq; ++i) {
     for (auto& v : ensemble::embed::query_views(queries[i], views_opt)) views.push_back(std::move(v));
@@ -630,7 +630,7 @@ void task_speed(const Args& a) {
   // (search's defaults), their embeddings on one thread, the combined vector.
   ensemble::embed::ClassicEmbedder one_thread(1, shared);
   ensemble::embed::QueryViewOptions views = a.views;
-  if (views.max_side <= 0) views.max_side = one_thread.input_side() * 3 / 2;
+  if (views.max_side <= 0) views.max_side = ensemble::embed::view_side(one_thread.input_side());
   std::vector<double> ms;
   for (int i = 0; i < std::min(a.speed_n, 500); ++i) {
     const auto tq = Clock::now();

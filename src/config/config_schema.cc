@@ -93,7 +93,7 @@ const std::vector<KeySpec>& schema() {
        "product index for search: hnsw:M=..,efC=..,ef=.. (default; measured in docs/INDEX.md) | exact"},
       // [search]
       {"search.query_views", ValueType::kInt, std::int64_t{1}, 0, 8, {},
-       "image queries: rotated views each way, a product scores its best view (0 = the photo alone)"},
+       "image queries: rotated views each way, searched as the mean of the views' embeddings (0 = the photo alone)"},
       {"search.view_step_degrees", ValueType::kDouble, 6.0, 0.5, 20, {},
        "image queries: degrees between neighbouring views"},
       // [match]

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <unordered_set>
 
 #include "ensemble/search/embedder_registry.h"
@@ -85,7 +85,7 @@ SearchModel open_search_model(store::Store& store, const config::Config& config)
   embed::QueryViewOptions views;
   views.per_side = static_cast<int>(config.get_int("search.query_views"));
   views.step_degrees = config.get_double("search.view_step_degrees");
-  views.max_side = embedder->input_side() * 3 / 2;
+  views.max_side = embed::view_side(embedder->input_side());
   return {std::move(embedder), std::move(index), views};
 }
 
@@ -140,8 +140,9 @@ std::vector<SearchHit> Searcher::search_vector(const float* query, const SearchO
     for (size_t i = 0; i < out.size(); ++i) {
       if (!std::isnan(alone[i])) out[i].score = std::max(out[i].score, alone[i]);
     }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
   }
-  std::stable_sort(out.begin(), out.end(), [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
   return out;
 }
 

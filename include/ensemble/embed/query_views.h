@@ -22,9 +22,12 @@ namespace ensemble::embed {
 struct QueryViewOptions {
   int per_side = 1;           // rotated views each way; 0 = the photo alone
   double step_degrees = 6.0;  // angle between neighbouring views
-  int max_side = 512;         // turned views are at most this side (search uses 1.5 × the
-                              // embedder's input_side(): 96 px for the classic one)
+  int max_side = 512;         // turned views are at most this side (search: view_side())
 };
+
+// The side search turns views at for an embedder of this input_side(): 1.5 × it (96 px for the
+// classic embedder), enough detail for the model and cheap to warp.
+inline int view_side(int input_side) { return input_side * 3 / 2; }
 
 // The angles of the views, the photo itself first: {0, -s, +s, -2s, +2s, ...} degrees
 // (counter-clockwise positive, as cv::getRotationMatrix2D).

@@ -4,8 +4,9 @@
 // it turned by a few degrees (SearchModel::views, embed/query_views.h), searches the product index
 // with the mean of the views' embeddings, and scores each hit by the better of its cosine to that
 // mean and to the photo alone (a catalog photo finds itself at 1); by_product finds products like
-// a stored one; by_text uses the FTS5 index over titles, categories and attributes. Filters (category, text) restrict an image search. Results carry the
-// product's title, category and image path (in the media folder).
+// a stored one; by_text uses the FTS5 index over titles, categories and attributes. Filters
+// (category, text) restrict an image search. Results carry the product's title, category and
+// image path (in the media folder).
 //
 // Thread safety: a Searcher is not thread-safe (it queries through its Store's connection, and a
 // Store is one per thread). The expensive read-only parts — the embedder and the loaded product
