@@ -54,6 +54,7 @@ void product(const httplib::Request& req, httplib::Response& res, ServerContext&
 void recommendations(const httplib::Request& req, httplib::Response& res, ServerContext& ctx) {
   const int k = query_int(req, "k", 10, 1, 1000);
   auto w = ctx.workers.acquire();
+  const store::ReadSnapshot snapshot(w->store().db());  // one read lock, one state for all queries
   auto j = recommend::recommend_query(w->store(), ctx.options.config, path_param(req, 1), k);
   if (j.contains("recommendations")) add_product_briefs(w->store(), j["recommendations"]);
   send_json(res, j);
@@ -61,6 +62,7 @@ void recommendations(const httplib::Request& req, httplib::Response& res, Server
 
 void outfit(const httplib::Request& req, httplib::Response& res, ServerContext& ctx) {
   auto w = ctx.workers.acquire();
+  const store::ReadSnapshot snapshot(w->store().db());
   auto j = recommend::complete_query(w->store(), ctx.options.config, path_param(req, 1));
   if (j.contains("outfit")) add_product_briefs(w->store(), j["outfit"]);
   send_json(res, j);

@@ -277,6 +277,25 @@ void Transaction::commit() {
   fault::maybe_kill("commit");
 }
 
+ReadSnapshot::ReadSnapshot(Database& db) : db_(db) {
+  if (sqlite3_get_autocommit(db_.handle()) == 0) return;  // inside a transaction already
+  db_.prepare("BEGIN").run();
+  began_ = true;
+}
+
+ReadSnapshot::~ReadSnapshot() {
+  if (!began_ || sqlite3_get_autocommit(db_.handle()) != 0) return;
+  try {
+    db_.prepare("COMMIT").run();
+  } catch (...) {
+    // A read-only COMMIT has nothing to fail on; should it fail, end the transaction anyway.
+    try {
+      db_.exec("ROLLBACK");
+    } catch (...) {
+    }
+  }
+}
+
 ForeignKeyChecksOff::ForeignKeyChecksOff(Database& db) : db_(db) {
   if (sqlite3_get_autocommit(db_.handle()) == 0) {
     throw Error(ErrorCode::kInternal, "foreign-key checks cannot be switched inside a transaction");

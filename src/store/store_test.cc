@@ -104,6 +104,29 @@ TEST(Database, UsesWalAndForeignKeys) {
   EXPECT_EQ(query_int(db, "PRAGMA foreign_keys"), 1);
 }
 
+TEST(Database, AReadSnapshotSeesOneStateOfTheDatabaseUntilItEnds) {
+  TempDir dir;
+  Database reader = Database::open(dir / "t.db");
+  reader.exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)");
+  Database writer = Database::open(dir / "t.db");
+  {
+    const ReadSnapshot snapshot(reader);
+    EXPECT_EQ(query_int(reader, "SELECT count(*) FROM t"), 1);
+    writer.exec("INSERT INTO t VALUES (2)");  // a reader does not block the writer (WAL)
+    EXPECT_EQ(query_int(reader, "SELECT count(*) FROM t"), 1) << "the snapshot's state, not the newest";
+    EXPECT_EQ(query_int(writer, "SELECT count(*) FROM t"), 2);
+  }
+  EXPECT_EQ(query_int(reader, "SELECT count(*) FROM t"), 2) << "ended: the next read sees the write";
+  // Inside a write transaction it leaves the transaction alone.
+  {
+    Transaction tx(reader);
+    { const ReadSnapshot nested(reader); }
+    reader.exec("INSERT INTO t VALUES (3)");
+    tx.commit();
+  }
+  EXPECT_EQ(query_int(writer, "SELECT count(*) FROM t"), 3);
+}
+
 TEST(Database, ForeignKeyChecksOffForItsScopeOnlyAndNeverInsideATransaction) {
   TempDir dir;
   Database db = Database::open(dir / "t.db");

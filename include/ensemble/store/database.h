@@ -127,6 +127,24 @@ class Transaction {
   bool done_ = false;
 };
 
+// One read transaction over a group of reads (a request's queries): BEGIN (deferred) on
+// construction, ended on destruction. The reads that follow see one state of the database (SQLite
+// takes the snapshot at the first read), and the WAL read lock is taken once instead of once per
+// statement. For reads only: a write inside would have to upgrade the lock and fails with
+// SQLITE_BUSY when another connection wrote since the snapshot began. Nested in an open
+// transaction it does nothing.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Database& db);
+  ~ReadSnapshot();
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Database& db_;
+  bool began_ = false;
+};
+
 // Turns SQLite's foreign-key enforcement off on this connection for the guard's lifetime, and on
 // again after. For bulk writes whose references the writer has just read itself while holding the
 // RunLock (nothing else can delete the rows they point to): the checks cost more than half of such
