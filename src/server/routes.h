@@ -1,5 +1,7 @@
 // The route groups of the API (docs/API.md) and what they share. Each add_*_routes registers its
-// handlers on the Router; handlers lease a Worker per request (its own SQLite connection).
+// handlers on the Router; handlers lease a Worker per request (its own SQLite connection). A
+// handler that only reads and runs more than one query reads in a store::ReadSnapshot: its answer
+// comes from one state of the database, whatever a pipeline run commits meanwhile.
 #pragma once
 
 #include <string>

@@ -54,7 +54,7 @@ void product(const httplib::Request& req, httplib::Response& res, ServerContext&
 void recommendations(const httplib::Request& req, httplib::Response& res, ServerContext& ctx) {
   const int k = query_int(req, "k", 10, 1, 1000);
   auto w = ctx.workers.acquire();
-  const store::ReadSnapshot snapshot(w->store().db());  // one read lock, one state for all queries
+  const store::ReadSnapshot snapshot(w->store().db());
   auto j = recommend::recommend_query(w->store(), ctx.options.config, path_param(req, 1), k);
   if (j.contains("recommendations")) add_product_briefs(w->store(), j["recommendations"]);
   send_json(res, j);
@@ -73,6 +73,7 @@ void product_lookbooks(const httplib::Request& req, httplib::Response& res, Serv
   const std::string id = path_param(req, 1);
   const int k = query_int(req, "k", 10, 1, 1000);
   auto w = ctx.workers.acquire();
+  const store::ReadSnapshot snapshot(w->store().db());
   auto& s = w->store();
   json hits = json::array();
   for (const auto& h : search::lookbooks_for(s, id, k)) {
@@ -87,6 +88,7 @@ void lookbooks(const httplib::Request& req, httplib::Response& res, ServerContex
   const int offset = query_int(req, "offset", 0, 0, 1 << 30);
   const int limit = query_int(req, "limit", 50, 1, 200);
   auto w = ctx.workers.acquire();
+  const store::ReadSnapshot snapshot(w->store().db());
   auto& s = w->store();
   std::int64_t total = 0;
   {
@@ -150,6 +152,7 @@ json polygon_of(const void* blob, int bytes) {
 void lookbook(const httplib::Request& req, httplib::Response& res, ServerContext& ctx) {
   const std::string id = path_param(req, 1);
   auto w = ctx.workers.acquire();
+  const store::ReadSnapshot snapshot(w->store().db());
   auto& s = w->store();
   json out;
   {

@@ -86,6 +86,7 @@ json snapshot_json(const Snapshot& snap) {
 
 void stats(const httplib::Request&, httplib::Response& res, ServerContext& ctx) {
   auto w = ctx.workers.acquire();
+  const store::ReadSnapshot snapshot(w->store().db());  // the counts of one state
   auto& s = w->store();
   send_json(res, {{"schema_version", store::schema_version(s.db())},
                   {"tables", s.table_counts()},

@@ -108,6 +108,7 @@ void search(const httplib::Request& req, httplib::Response& res, ServerContext& 
     SlotLease slot(ctx.photo_slots);
     const cv::Mat img = uploaded_image(req, ctx.options.config);
     auto w = ctx.workers.acquire();
+    const store::ReadSnapshot snapshot(w->store().db());
     hits = w->searcher().by_image(img, o);
   } else {
     const auto body = json_body(req);
@@ -117,6 +118,7 @@ void search(const httplib::Request& req, httplib::Response& res, ServerContext& 
     const auto text = json_string(body, "text");
     const auto product = json_string(body, "product");
     auto w = ctx.workers.acquire();
+    const store::ReadSnapshot snapshot(w->store().db());
     if (product) {
       o.text = text;
       hits = w->searcher().by_product(*product, o);
@@ -146,6 +148,7 @@ void complete(const httplib::Request& req, httplib::Response& res, ServerContext
   SlotLease slot(ctx.photo_slots);
   const cv::Mat img = uploaded_image(req, ctx.options.config);
   auto w = ctx.workers.acquire();
+  const store::ReadSnapshot snapshot(w->store().db());
   auto j = w->look().complete(w->store(), img, lo);
   rewrite_images(j);
   send_json(res, j);
