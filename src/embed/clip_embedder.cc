@@ -60,8 +60,8 @@ class ClipEmbedder final : public Embedder {
     }
     check_tower_spec("image", {-1, 3, manifest_.input_size, manifest_.input_size});
     neural::verify_checksums(manifest_);
-    const std::string device = neural::resolve_device(options.device, "model manifest " + manifest_.path.string());
-    neural::configure_threads(options.neural_threads);
+    const std::string device = neural::torch_resolve_device(options.device, "model manifest " + manifest_.path.string());
+    neural::torch_configure_threads(options.neural_threads);
     image_ = std::make_unique<neural::TorchModel>(manifest_, "image", device);
     if (manifest_.find("text")) {
       const auto& in = manifest_.file("text").inputs;

@@ -1,4 +1,5 @@
-// The LibTorch CLIP/FashionCLIP embedder ("clip:MANIFEST"); compiled only with ENSEMBLE_WITH_TORCH.
+// The LibTorch CLIP/FashionCLIP embedder ("clip:MANIFEST"); compiled only with ENSEMBLE_WITH_TORCH,
+// into the LibTorch plugin (neural/torch_plugin.h) and the tests.
 // No torch types here: the torch side is inside clip_embedder.cc.
 #pragma once
 

@@ -6,7 +6,7 @@
 #include "ensemble/embed/remote_embedder.h"
 #include "ensemble/util/error.h"
 #if ENSEMBLE_WITH_TORCH
-#include "embed/clip_embedder.h"
+#include "neural/torch_plugin.h"
 #endif
 
 namespace ensemble::embed {
@@ -32,7 +32,10 @@ std::unique_ptr<Embedder> make_embedder(std::string_view spec, const EmbedderOpt
       throw Error(ErrorCode::kInvalidArgument, "embedder '" + std::string(spec) + "': expected clip:MANIFEST.json");
     }
 #if ENSEMBLE_WITH_TORCH
-    return make_clip_embedder(canonical, manifest, options);
+    // The LibTorch CLIP embedder lives in the plugin (loaded now, on first use).
+    const auto& torch = neural::torch_backends();
+    neural::require_torch_size(torch, 1, sizeof(EmbedderOptions), "EmbedderOptions");
+    return torch.make_clip_embedder(canonical, manifest, options);
 #else
     throw Error(ErrorCode::kInvalidArgument,
                 "embedder '" + std::string(spec) +

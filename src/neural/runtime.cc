@@ -1,30 +1,30 @@
-// Device and thread selection over LibTorch. Only the light ATen/torch headers: no <torch/torch.h>.
-#include <ATen/Parallel.h>
-#include <torch/cuda.h>
+// The runtime of a build with the LibTorch backends. They live in a plugin that is loaded the first
+// time one is needed (torch_plugin.h): a device other than "cpu" is resolved, or threads are set,
+// by the plugin's LibTorch.
+#include <strings.h>
 
+#include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <thread>
 
 #include "ensemble/util/error.h"
 #include "neural/runtime_common.h"
+#include "neural/torch_plugin.h"
 
 namespace ensemble::neural {
 
-bool torch_available() { return true; }
+bool torch_available() {
+  try {
+    torch_backends();
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
 
 std::string resolve_device(std::string_view requested, std::string_view what) {
-  const std::string prefix = what.empty() ? std::string() : std::string(what) + ": ";
   if (requested == "cpu") return "cpu";
-  if (requested == "cuda" || requested == "auto") {
-    if (torch::cuda::is_available()) return "cuda";
-    if (requested == "auto") return "cpu";
-    throw Error(ErrorCode::kInvalidArgument,
-                prefix + "device 'cuda' was requested (pipeline.device) but no CUDA device is available "
-                         "to this LibTorch (Debian's libtorch is CPU-only); use 'cpu' or 'auto'");
-  }
-  throw Error(ErrorCode::kInvalidArgument,
-              prefix + "unknown device '" + std::string(requested) + "' (expected cpu, cuda or auto)");
+  return torch_backends().resolve_device(requested, what);
 }
 
 int resolve_torch_threads(int threads) {
@@ -36,13 +36,7 @@ int resolve_torch_threads(int threads) {
   return 1;
 }
 
-int configure_threads(int threads) {
-  const int n = resolve_torch_threads(threads);
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  if (at::get_num_threads() != n) at::set_num_threads(n);
-  return n;
-}
+int configure_threads(int threads) { return torch_backends().configure_threads(threads); }
 
 RuntimeOptions default_runtime() { return default_runtime_impl(); }
 void set_default_runtime(const RuntimeOptions& options) { set_default_runtime_impl(options); }

@@ -47,6 +47,11 @@ class TorchModel {
   mutable torch::jit::Module module_;
 };
 
+// resolve_device() and configure_threads() (runtime.h) over this LibTorch: what the plugin's entry
+// points run (torch_plugin.h), and what the backends in the plugin call directly.
+std::string torch_resolve_device(std::string_view requested, std::string_view what = {});
+int torch_configure_threads(int threads);
+
 // Checks a tensor against a manifest entry; throws Error(kBadInput) "<where>: output 'masks' has
 // shape [..], the manifest says [..]".
 void check_tensor(const at::Tensor& t, const TensorSpec& spec, const std::string& kind, const std::string& where);

@@ -5,7 +5,7 @@
 #include "ensemble/util/error.h"
 #include "segment/classic_segmenter.h"
 #if ENSEMBLE_WITH_TORCH
-#include "segment/torch_sam_model.h"
+#include "neural/torch_plugin.h"
 #endif
 
 namespace ensemble::segment {
@@ -57,7 +57,10 @@ std::unique_ptr<Segmenter> make_segmenter(const std::string& spec, const Segment
                   "segmenter '" + spec + "': expected sam:MANIFEST (one model manifest naming the encoder and "
                                          "decoder files; see docs/MODELS.md)");
     }
-    return make_torch_sam_segmenter(manifest, config);
+    // The LibTorch SAM model lives in the plugin (loaded now, on first use).
+    const auto& torch = neural::torch_backends();
+    neural::require_torch_size(torch, 2, sizeof(SegmenterConfig), "SegmenterConfig");
+    return torch.make_sam_segmenter(manifest, config, neural::default_runtime());
 #else
     if (manifest.empty()) {
       throw Error(ErrorCode::kInvalidArgument, "segmenter '" + spec + "': expected sam:MANIFEST");

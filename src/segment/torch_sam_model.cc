@@ -96,17 +96,18 @@ std::unique_ptr<SamModel> load_torch_sam_model(const std::filesystem::path& path
                                                std::string* model_id) {
   const neural::Manifest manifest = neural::load_manifest(path, "sam");
   neural::verify_checksums(manifest);
-  const std::string device = neural::resolve_device(runtime.device, "model manifest " + manifest.path.string());
-  neural::configure_threads(runtime.threads);
+  const std::string device = neural::torch_resolve_device(runtime.device, "model manifest " + manifest.path.string());
+  neural::torch_configure_threads(runtime.threads);
   auto model = std::make_unique<TorchSamModel>(manifest, device);
   if (model_id) *model_id = manifest.id();
   return model;
 }
 
-std::unique_ptr<Segmenter> make_torch_sam_segmenter(const std::string& manifest, const SegmenterConfig& config) {
+std::unique_ptr<Segmenter> make_torch_sam_segmenter(const std::string& manifest, const SegmenterConfig& config,
+                                                    const neural::RuntimeOptions& runtime) {
   config.validate();
   std::string id;
-  auto model = load_torch_sam_model(manifest, neural::default_runtime(), &id);
+  auto model = load_torch_sam_model(manifest, runtime, &id);
   return make_sam_segmenter(std::move(model), "sam:" + manifest + "#v2#" + id, config);
 }
 

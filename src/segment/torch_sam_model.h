@@ -1,4 +1,5 @@
-// The LibTorch SamModel ("sam:MANIFEST"); compiled only with ENSEMBLE_WITH_TORCH. No torch types here.
+// The LibTorch SamModel ("sam:MANIFEST"); compiled only with ENSEMBLE_WITH_TORCH, into the LibTorch
+// plugin (neural/torch_plugin.h) and the tests. No torch types here.
 #pragma once
 
 #include <filesystem>
@@ -24,8 +25,10 @@ std::unique_ptr<SamModel> load_torch_sam_model(const std::filesystem::path& mani
                                                const neural::RuntimeOptions& runtime,
                                                std::string* model_id = nullptr);
 
-// make_segmenter's hook for "sam:MANIFEST": the segmenter's id() is
-// "sam:MANIFEST#v2#<manifest id>", which make_segmenter() accepts back. Uses neural::default_runtime().
-std::unique_ptr<Segmenter> make_torch_sam_segmenter(const std::string& manifest, const SegmenterConfig& config);
+// make_segmenter's hook for "sam:MANIFEST" (through the LibTorch plugin, neural/torch_plugin.h):
+// the segmenter's id() is "sam:MANIFEST#v2#<manifest id>", which make_segmenter() accepts back.
+// `runtime`: make_segmenter passes neural::default_runtime().
+std::unique_ptr<Segmenter> make_torch_sam_segmenter(const std::string& manifest, const SegmenterConfig& config,
+                                                    const neural::RuntimeOptions& runtime);
 
 }  // namespace ensemble::segment

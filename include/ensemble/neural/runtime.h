@@ -1,5 +1,7 @@
 // The neural runtime's settings: which device models run on and how many CPU threads LibTorch uses.
-// No torch types here; the LibTorch side lives in src/neural (runtime.cc, torch_module.cc).
+// No torch types here. In a build with LibTorch, the LibTorch side is a plugin loaded on first use
+// (src/neural/torch_plugin.h): resolve_device() for anything but "cpu", configure_threads() and
+// torch_available() load it; resolve_torch_threads() and the default options do not.
 //
 // Threads: LibTorch's intra-op thread count is process-wide. configure_threads() sets it explicitly
 // (LibTorch's own default here is 1). With more than one thread LibTorch's OpenMP workers spin
@@ -23,7 +25,7 @@ struct RuntimeOptions {
   int batch_size = 16;
 };
 
-// True when this build has the LibTorch runtime (ENSEMBLE_WITH_TORCH).
+// True when this build has the LibTorch runtime (ENSEMBLE_WITH_TORCH) and its plugin loads.
 bool torch_available();
 
 // "cpu" or "cuda" for a requested device. Throws Error(kInvalidArgument) for an unknown name, for
