@@ -1,7 +1,6 @@
 #include "neural/torch_plugin.h"
 
 #include <dlfcn.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -41,7 +40,7 @@ std::vector<fs::path> candidates() {
 }  // namespace
 
 const TorchBackends& load_torch_backends(const fs::path& path) {
-  // RTLD_LOCAL: the plugin's copies of Ensemble code never interpose on the executable's.
+  // RTLD_LOCAL: nothing loaded later resolves symbols against the plugin (it exports one anyway).
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
