@@ -29,3 +29,28 @@ function(ensemble_module name)
                          PROPERTIES ENVIRONMENT "ENSEMBLE_SHARED_DIR=${PROJECT_SOURCE_DIR}/../shared")
   endif()
 endfunction()
+
+# ensemble_torch_part(MODULE LIBRARY SOURCE TEST_REGEX)
+# Takes SOURCE, a LibTorch file of src/<MODULE>, out of ensemble_<MODULE>. With ENSEMBLE_WITH_TORCH it
+# becomes the static library LIBRARY, which only the LibTorch plugin (src/torch) and the module's tests
+# link: the module's factory reaches it through the plugin (src/neural/torch_plugin.h). Without
+# LibTorch, the module's tests matching TEST_REGEX are left out.
+function(ensemble_torch_part module library source test_regex)
+  string(REPLACE "." "\\." escaped "${source}")
+  get_target_property(s ensemble_${module} SOURCES)
+  list(FILTER s EXCLUDE REGEX "/${escaped}$")
+  set_target_properties(ensemble_${module} PROPERTIES SOURCES "${s}")
+  if(ENSEMBLE_WITH_TORCH)
+    add_library(${library} STATIC ${source})
+    target_include_directories(${library} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${library} PUBLIC ensemble_${module} ensemble_neural_torch)
+    set_target_properties(${library} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+    if(TARGET ensemble_${module}_tests)
+      target_link_libraries(ensemble_${module}_tests PRIVATE ${library} ensemble_neural_testing)
+    endif()
+  elseif(TARGET ensemble_${module}_tests)
+    get_target_property(s ensemble_${module}_tests SOURCES)
+    list(FILTER s EXCLUDE REGEX "${test_regex}")
+    set_target_properties(ensemble_${module}_tests PROPERTIES SOURCES "${s}")
+  endif()
+endfunction()
