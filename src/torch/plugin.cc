@@ -11,25 +11,20 @@ namespace {
 
 using namespace ensemble;
 
+// make_clip_embedder without its test-only tokenizer parameter.
 std::unique_ptr<embed::Embedder> make_clip(const std::string& spec, const std::filesystem::path& manifest,
                                            const embed::EmbedderOptions& options) {
   return embed::make_clip_embedder(spec, manifest, options);
 }
 
-std::unique_ptr<segment::Segmenter> make_sam(const std::string& manifest, const segment::SegmenterConfig& config,
-                                             const neural::RuntimeOptions& runtime) {
-  return segment::make_torch_sam_segmenter(manifest, config, runtime);
-}
-
-std::string resolve_device(std::string_view requested, std::string_view what) {
-  return neural::torch_resolve_device(requested, what);
-}
-
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const ensemble::neural::TorchBackends* ensemble_torch_backends() {
-  static const ensemble::neural::TorchBackends backends{
-      ensemble::neural::TorchBackends::kAbi, ENSEMBLE_TORCH_BACKENDS_SIZES, &resolve_device,
-      &ensemble::neural::torch_configure_threads, &make_clip, &make_sam};
+  static const ensemble::neural::TorchBackends backends{ensemble::neural::TorchBackends::kAbi,
+                                                        ENSEMBLE_TORCH_BACKENDS_SIZES,
+                                                        &ensemble::neural::torch_resolve_device,
+                                                        &ensemble::neural::torch_configure_threads,
+                                                        &make_clip,
+                                                        &ensemble::segment::make_torch_sam_segmenter};
   return &backends;
 }
