@@ -67,6 +67,8 @@ BatchReport run_cooccur(store::Database& db, const config::Config& config, std::
   const double compute_s = since(t1);
   const auto t2 = std::chrono::steady_clock::now();
   {
+    // As in run_recommend: every product id written was read by this run under the RunLock.
+    store::ForeignKeyChecksOff no_fk_checks(db);
     store::Transaction tx(db);
     report.output_rows = write_pairs(db, pairs, catalog, run_id);
     write_slot_model(db, pairs.scoring, slots, run_id);

@@ -6,6 +6,7 @@
 
 #include "ensemble/util/error.h"
 #include "ensemble/util/sha256.h"
+#include "recommend/plain_json.h"
 
 namespace ensemble::recommend {
 
@@ -33,10 +34,14 @@ Catalog Catalog::load(store::Database& db, const SlotTable& slots) {
     Product p;
     p.id = st.column_text(0);
     p.category = st.column_text(1);
-    const auto attrs = nlohmann::json::parse(st.column_text(2), nullptr, false);
-    if (attrs.is_object()) {
-      for (const auto& [k, v] : attrs.items()) {
-        p.attributes[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    const std::string text = st.column_text(2);
+    if (!parse_plain_string_object(text, p.attributes)) {
+      p.attributes.clear();
+      const auto attrs = nlohmann::json::parse(text, nullptr, false);
+      if (attrs.is_object()) {
+        for (const auto& [k, v] : attrs.items()) {
+          p.attributes[k] = v.is_string() ? v.get<std::string>() : v.dump();
+        }
       }
     }
     c.add(std::move(p), slots);

@@ -6,8 +6,46 @@
 #include <unordered_map>
 
 #include "ensemble/util/error.h"
+#include "recommend/plain_json.h"
 
 namespace ensemble::recommend {
+
+namespace {
+
+// A JSON string. Bytes from 0x80 up pass through: ids are UTF-8 (imports check it).
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      static const char* kHex = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+void append_integer(std::string& out, std::int64_t v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+void append_number(std::string& out, double v) {
+  char buf[32];
+  const auto r = std::isfinite(v) ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 7)
+                                  : std::to_chars(buf, buf + sizeof buf, 0);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace
 
 std::int64_t write_pairs(store::Database& db, const PairTable& t, const Catalog& catalog,
                          std::int64_t run_id) {
@@ -25,7 +63,7 @@ std::int64_t write_pairs(store::Database& db, const PairTable& t, const Catalog&
     ev.push_back('[');
     for (std::int32_t i = 0; i < p.count; ++i) {
       if (i > 0) ev += ',';
-      ev += nlohmann::json(t.lookbook_ids[static_cast<size_t>(t.evidence[p.evidence_begin + i])]).dump();
+      append_json_string(ev, t.lookbook_ids[static_cast<size_t>(t.evidence[p.evidence_begin + i])]);
     }
     ev += ']';
     ins.bind(1, t.scoring).bind(2, a < b ? a : b).bind(3, a < b ? b : a).bind(4, p.count)
@@ -42,6 +80,7 @@ PairTable read_pairs(store::Database& db, const std::string& scoring, const Cata
   PairTable t;
   t.scoring = scoring;
   std::unordered_map<std::string, std::int32_t> lb_index;
+  std::vector<std::string_view> names;
   auto st = db.prepare(
       "SELECT product_a, product_b, count, weight, score, evidence FROM pairs WHERE scoring = ?"
       " ORDER BY product_a, product_b");
@@ -56,14 +95,17 @@ PairTable read_pairs(store::Database& db, const std::string& scoring, const Cata
     p.weight = static_cast<float>(st.column_double(3));
     p.score = static_cast<float>(st.column_double(4));
     p.evidence_begin = static_cast<std::uint32_t>(t.evidence.size());
-    const auto ev = nlohmann::json::parse(st.column_text(5), nullptr, false);
-    if (ev.is_array()) {
+    auto add = [&](const std::string& name) {
+      auto [it, fresh] = lb_index.try_emplace(name, static_cast<std::int32_t>(t.lookbook_ids.size()));
+      if (fresh) t.lookbook_ids.push_back(name);
+      t.evidence.push_back(it->second);
+    };
+    const std::string text = st.column_text(5);
+    if (parse_plain_string_array(text, names)) {
+      for (const std::string_view name : names) add(std::string(name));
+    } else if (const auto ev = nlohmann::json::parse(text, nullptr, false); ev.is_array()) {
       for (const auto& id : ev) {
-        if (!id.is_string()) continue;
-        const auto name = id.get<std::string>();
-        auto [it, fresh] = lb_index.try_emplace(name, static_cast<std::int32_t>(t.lookbook_ids.size()));
-        if (fresh) t.lookbook_ids.push_back(name);
-        t.evidence.push_back(it->second);
+        if (id.is_string()) add(id.get<std::string>());
       }
     }
     p.count = static_cast<std::int32_t>(t.evidence.size() - p.evidence_begin);
@@ -128,42 +170,6 @@ SlotModel read_slot_model_for(store::Database& db, const std::string& scoring,
   return SlotModel::from_rows(rows);
 }
 
-namespace {
-
-// A JSON string. Bytes from 0x80 up pass through: ids are UTF-8 (imports check it).
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      static const char* kHex = "0123456789abcdef";
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-}
-
-void append_integer(std::string& out, std::int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void append_number(std::string& out, double v) {
-  char buf[32];
-  const auto r = std::isfinite(v) ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 7)
-                                  : std::to_chars(buf, buf + sizeof buf, 0);
-  out.append(buf, r.ptr);
-}
-
-}  // namespace
 
 EncodedList encode_list(const std::vector<Recommendation>& list, const Catalog& catalog,
                         const std::vector<std::string>& lookbook_ids) {
