@@ -1,20 +1,32 @@
 #include "recommend/plain_json.h"
 
+#include <charconv>
+#include <cmath>
+
 namespace ensemble::recommend {
 
-namespace {
+void PlainJsonCursor::skip_space() {
+  while (i_ < text_.size() && (text_[i_] == ' ' || text_[i_] == '\t' || text_[i_] == '\n' || text_[i_] == '\r')) {
+    ++i_;
+  }
+}
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool PlainJsonCursor::punct(char c) {
+  skip_space();
+  if (i_ >= text_.size() || text_[i_] != c) return false;
+  ++i_;
+  return true;
+}
 
-// Reads a string token at text[i] == '"'; on success `i` is past the closing quote.
-bool read_plain_string(std::string_view text, size_t& i, std::string_view& out) {
-  if (i >= text.size() || text[i] != '"') return false;
-  const size_t begin = ++i;
-  for (; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
+bool PlainJsonCursor::string(std::string_view& out) {
+  skip_space();
+  if (i_ >= text_.size() || text_[i_] != '"') return false;
+  const size_t begin = ++i_;
+  for (; i_ < text_.size(); ++i_) {
+    const auto c = static_cast<unsigned char>(text_[i_]);
     if (c == '"') {
-      out = text.substr(begin, i - begin);
-      ++i;
+      out = text_.substr(begin, i_ - begin);
+      ++i_;
       return true;
     }
     if (c == '\\' || c < 0x20 || c >= 0x80) return false;  // escapes, controls, UTF-8: the library
@@ -22,79 +34,93 @@ bool read_plain_string(std::string_view text, size_t& i, std::string_view& out) 
   return false;
 }
 
-// Skips JSON whitespace from `i`.
-void skip_space(std::string_view text, size_t& i) {
-  while (i < text.size() && is_space(text[i])) ++i;
+bool PlainJsonCursor::null() {
+  skip_space();
+  if (text_.substr(i_, 4) != "null") return false;
+  i_ += 4;
+  return true;
 }
 
+namespace {
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
 }  // namespace
+
+// JSON's number grammar (from_chars alone would also take "01", ".5", "1." or "inf").
+bool PlainJsonCursor::number(double& out) {
+  skip_space();
+  const size_t begin = i_;
+  size_t j = i_;
+  if (j < text_.size() && text_[j] == '-') ++j;
+  if (j >= text_.size() || !is_digit(text_[j])) return false;
+  if (text_[j] == '0') {
+    ++j;
+  } else {
+    while (j < text_.size() && is_digit(text_[j])) ++j;
+  }
+  if (j < text_.size() && text_[j] == '.') {
+    ++j;
+    if (j >= text_.size() || !is_digit(text_[j])) return false;
+    while (j < text_.size() && is_digit(text_[j])) ++j;
+  }
+  if (j < text_.size() && (text_[j] == 'e' || text_[j] == 'E')) {
+    ++j;
+    if (j < text_.size() && (text_[j] == '+' || text_[j] == '-')) ++j;
+    if (j >= text_.size() || !is_digit(text_[j])) return false;
+    while (j < text_.size() && is_digit(text_[j])) ++j;
+  }
+  const auto r = std::from_chars(text_.data() + begin, text_.data() + j, out);
+  if (r.ec != std::errc() || r.ptr != text_.data() + j || !std::isfinite(out)) return false;
+  i_ = j;
+  return true;
+}
+
+bool PlainJsonCursor::integer(std::int64_t& out) {
+  skip_space();
+  size_t j = i_;
+  if (j < text_.size() && text_[j] == '-') ++j;
+  if (j >= text_.size() || !is_digit(text_[j])) return false;
+  if (text_[j] == '0' && j + 1 < text_.size() && is_digit(text_[j + 1])) return false;
+  while (j < text_.size() && is_digit(text_[j])) ++j;
+  if (j < text_.size() && (text_[j] == '.' || text_[j] == 'e' || text_[j] == 'E')) return false;
+  const auto r = std::from_chars(text_.data() + i_, text_.data() + j, out);
+  if (r.ec != std::errc() || r.ptr != text_.data() + j) return false;
+  i_ = j;
+  return true;
+}
+
+bool PlainJsonCursor::at_end() {
+  skip_space();
+  return i_ == text_.size();
+}
 
 bool parse_plain_string_object(std::string_view text, std::map<std::string, std::string>& out) {
   out.clear();
-  size_t i = 0;
-  auto skip = [&] { skip_space(text, i); };
-  skip();
-  if (i >= text.size() || text[i] != '{') return false;
-  ++i;
-  skip();
-  if (i < text.size() && text[i] == '}') {
-    ++i;
-  } else {
-    for (;;) {
+  PlainJsonCursor c(text);
+  if (!c.punct('{')) return false;
+  if (!c.punct('}')) {
+    do {
       std::string_view key, value;
-      if (!read_plain_string(text, i, key)) return false;
-      skip();
-      if (i >= text.size() || text[i] != ':') return false;
-      ++i;
-      skip();
-      if (!read_plain_string(text, i, value)) return false;
+      if (!c.string(key) || !c.punct(':') || !c.string(value)) return false;
       out.insert_or_assign(std::string(key), std::string(value));
-      skip();
-      if (i < text.size() && text[i] == ',') {
-        ++i;
-        skip();
-        continue;
-      }
-      if (i < text.size() && text[i] == '}') {
-        ++i;
-        break;
-      }
-      return false;
-    }
+    } while (c.punct(','));
+    if (!c.punct('}')) return false;
   }
-  skip();
-  return i == text.size();
+  return c.at_end();
 }
 
 bool parse_plain_string_array(std::string_view text, std::vector<std::string_view>& out) {
   out.clear();
-  size_t i = 0;
-  skip_space(text, i);
-  if (i >= text.size() || text[i] != '[') return false;
-  ++i;
-  skip_space(text, i);
-  if (i < text.size() && text[i] == ']') {
-    ++i;
-  } else {
-    for (;;) {
+  PlainJsonCursor c(text);
+  if (!c.punct('[')) return false;
+  if (!c.punct(']')) {
+    do {
       std::string_view value;
-      if (!read_plain_string(text, i, value)) return false;
+      if (!c.string(value)) return false;
       out.push_back(value);
-      skip_space(text, i);
-      if (i < text.size() && text[i] == ',') {
-        ++i;
-        skip_space(text, i);
-        continue;
-      }
-      if (i < text.size() && text[i] == ']') {
-        ++i;
-        break;
-      }
-      return false;
-    }
+    } while (c.punct(','));
+    if (!c.punct(']')) return false;
   }
-  skip_space(text, i);
-  return i == text.size();
+  return c.at_end();
 }
 
 }  // namespace ensemble::recommend

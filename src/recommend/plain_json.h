@@ -1,20 +1,41 @@
 // Reading the module's own JSON columns fast (private to the recommend module): products.attributes
-// ({"colour":"black","price":"61.95"}) and pairs.evidence (["lb0056","lb0073"]) are nearly always
-// flat and plain. Catalog::load reads 44,000 attribute objects and read_pairs 35,000 evidence lists
-// per stage at reference scale; nlohmann's DOM parse was most of that time.
+// ({"colour":"black","price":"61.95"}), pairs.evidence (["lb0056","lb0073"]) and the stored
+// recommendation lists (recommendation_lists.items) are written plain. Catalog::load reads 44,000
+// attribute objects and read_pairs 35,000 evidence lists per stage at reference scale, and the
+// server reads a list per request; nlohmann's DOM parse was most of that time.
 //
-// Each function accepts only text whose strings are printable ASCII without escapes, with JSON
-// whitespace anywhere between tokens, and returns false for anything else (escapes, non-ASCII,
-// numbers, null, nesting, malformed text). The caller then parses the text with nlohmann::json,
-// which gives the same result for every text these functions accept.
+// Everything here accepts only strings of printable ASCII without escapes, with JSON whitespace
+// anywhere between tokens, and fails on anything else (escapes, non-ASCII, malformed text). The
+// callers then parse the text with nlohmann::json, which gives the same result for every text
+// accepted here.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ensemble::recommend {
+
+// A read position in JSON text. Each call skips whitespace first, consumes the token when it is
+// the one asked for and returns true, else returns false: punct, null, number and integer then
+// consume nothing more; after a failed string() the position is unspecified.
+class PlainJsonCursor {
+ public:
+  explicit PlainJsonCursor(std::string_view text) : text_(text) {}
+  bool punct(char c);                  // one of [ ] { } : ,
+  bool string(std::string_view& out);  // a plain string; `out` views the text
+  bool null();
+  bool number(double& out);            // any JSON number, as nlohmann reads it (correctly rounded)
+  bool integer(std::int64_t& out);     // a JSON number without fraction or exponent
+  bool at_end();                       // only whitespace left
+
+ private:
+  void skip_space();
+  std::string_view text_;
+  size_t i_ = 0;
+};
 
 // A JSON object of strings into `out` (cleared first; a later duplicate key wins, as in
 // nlohmann::json). On false, `out` is unspecified.

@@ -279,6 +279,51 @@ nlohmann::json StoredRecommendation::to_json() const {
   return j;
 }
 
+namespace {
+
+// The entries of a stored list as encode_list writes them, ["id","slot",score,support,["lb",...],
+// "source","via"|null,feedback], read with the plain cursor until `limit` of them are joined
+// (limit < 0: all). False when the text is not in that plain form (then `out` is unspecified).
+template <typename Join>
+bool read_plain_list(std::string_view items, int limit, Join& join, std::vector<StoredRecommendation>& out) {
+  PlainJsonCursor c(items);
+  if (!c.punct('[')) return false;
+  if (c.punct(']')) return c.at_end();
+  do {
+    if (limit >= 0 && static_cast<int>(out.size()) >= limit) return true;
+    StoredRecommendation r;
+    std::string_view product, slot, source, via;
+    std::int64_t support = 0, feedback = 0;
+    if (!c.punct('[') || !c.string(product) || !c.punct(',') || !c.string(slot) || !c.punct(',') ||
+        !c.number(r.score) || !c.punct(',') || !c.integer(support) || !c.punct(',') || !c.punct('[')) {
+      return false;
+    }
+    if (!c.punct(']')) {
+      do {
+        std::string_view lookbook;
+        if (!c.string(lookbook)) return false;
+        r.evidence.emplace_back(lookbook);
+      } while (c.punct(','));
+      if (!c.punct(']')) return false;
+    }
+    if (!c.punct(',') || !c.string(source) || !c.punct(',') || !(c.null() || c.string(via)) ||
+        !c.punct(',') || !c.integer(feedback) || !c.punct(']')) {
+      return false;
+    }
+    r.product = product;
+    if (!join(r)) continue;
+    r.slot = slot;
+    r.support = static_cast<std::int32_t>(support);
+    r.source = source;
+    r.via = via;
+    r.feedback = static_cast<int>(feedback);
+    out.push_back(std::move(r));
+  } while (c.punct(','));
+  return c.punct(']') && c.at_end();
+}
+
+}  // namespace
+
 std::vector<StoredRecommendation> read_recommendations(store::Database& db,
                                                        const std::string& product_id, int limit) {
   std::vector<StoredRecommendation> out;
@@ -290,27 +335,35 @@ std::vector<StoredRecommendation> read_recommendations(store::Database& db,
     items = st.column_text(0);
   }
   // The list is parsed here and only the entries returned are joined with the catalog (one
-  // json_each join read every entry and sorted them: twice the work of a 10-item request).
+  // json_each join read every entry and sorted them: twice the work of a 10-item request). The
+  // plain reader reads entries only as far as needed; a list it cannot read is read again whole by
+  // nlohmann (same result).
+  auto brief = db.prepare("SELECT title, category, image_sha, image_ext FROM products WHERE id = ?");
+  // Fills the catalog fields; false when the product has left the catalog (its pairs went with
+  // it; the next recommend run drops it from the list), and the entry is skipped.
+  auto join = [&](StoredRecommendation& r) {
+    brief.reset();
+    brief.bind(1, r.product);
+    if (!brief.step()) return false;
+    r.title = brief.column_text(0);
+    r.category = brief.column_text(1);
+    r.image_sha = brief.column_is_null(2) ? "" : brief.column_text(2);
+    r.image_ext = brief.column_is_null(3) ? "" : brief.column_text(3);
+    return true;
+  };
+  if (read_plain_list(items, limit, join, out)) return out;
+  out.clear();
   const auto list = nlohmann::json::parse(items, nullptr, false);
   if (!list.is_array()) {
     throw Error(ErrorCode::kIo, "the stored recommendation list of " + product_id + " is not JSON");
   }
-  auto brief = db.prepare("SELECT title, category, image_sha, image_ext FROM products WHERE id = ?");
   auto text = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); };
   for (const auto& e : list) {
     if (limit >= 0 && static_cast<int>(out.size()) >= limit) break;
     if (!e.is_array() || e.size() < 8 || !e[0].is_string()) continue;
     StoredRecommendation r;
     r.product = e[0].get<std::string>();
-    // A recommended product gone from the catalog is skipped (its pairs went with it; the next
-    // recommend run drops it from the list).
-    brief.reset();
-    brief.bind(1, r.product);
-    if (!brief.step()) continue;
-    r.title = brief.column_text(0);
-    r.category = brief.column_text(1);
-    r.image_sha = brief.column_is_null(2) ? "" : brief.column_text(2);
-    r.image_ext = brief.column_is_null(3) ? "" : brief.column_text(3);
+    if (!join(r)) continue;
     r.slot = text(e[1]);
     r.score = e[2].is_number() ? e[2].get<double>() : 0.0;
     r.support = e[3].is_number_integer() ? e[3].get<std::int32_t>() : 0;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ensemble/util/error.h"
 #include "recommend/test_store.h"
 
 namespace ensemble::recommend {
@@ -101,6 +102,50 @@ TEST_F(ListStoreTest, AListReplacesTheStoredOneAndAnEmptyListRemovesIt) {
   EXPECT_EQ(back[1].product, "S");
   EXPECT_EQ(count("SELECT count(*) FROM recommendation_lists WHERE product_id = 'S'"), 0);
   EXPECT_EQ(stored_recommendations(ts.db()), 2);
+}
+
+// The plain reader (encode_list's own text) and nlohmann (any other JSON) read a list alike.
+TEST_F(ListStoreTest, APlainListAndTheSameListWithEscapesReadAlike) {
+  std::vector<EncodedList> lists(static_cast<size_t>(catalog.size()));
+  lists[static_cast<size_t>(idx("T"))] = encode_list(
+      {rec(idx("N"), "top", 0.5, {0, 3}, "pairs", -1, -1), rec(idx("S"), "shoes", 2.5e-7, {}, "neighbours", idx("N")),
+       rec(idx("N"), "top", 0.125, {11}, "feedback", -1, 3)},
+      catalog, lookbooks);
+  write_lists(ts.db(), catalog, lists, {idx("T")}, ts.run());
+  auto set_items = [&](const std::string& items) {
+    ts.db().prepare("UPDATE recommendation_lists SET items = ? WHERE product_id = 'T'").bind(1, items).run();
+  };
+  const std::string plain = lists[static_cast<size_t>(idx("T"))].items;
+  // The same JSON value with whitespace (still plain) and with an escaped "b" in "lb3" (not plain).
+  const std::string spaced = nlohmann::json::parse(plain).dump(1);
+  std::string escaped = plain;
+  escaped.replace(escaped.find("\"lb3\""), 5, "\"l\\u00623\"");
+  ASSERT_EQ(nlohmann::json::parse(escaped), nlohmann::json::parse(plain));
+  for (const int limit : {-1, 0, 1, 2, 3, 5}) {
+    set_items(plain);
+    const auto a = read_recommendations(ts.db(), "T", limit);
+    ASSERT_EQ(a.size(), limit < 0 ? 3u : static_cast<size_t>(std::min(limit, 3)));
+    for (const std::string& other : {spaced, escaped}) {
+      set_items(other);
+      const auto b = read_recommendations(ts.db(), "T", limit);
+      ASSERT_EQ(b.size(), a.size()) << other;
+      for (size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(b[i].to_json(), a[i].to_json()) << other;
+        EXPECT_EQ(b[i].evidence, a[i].evidence);
+      }
+    }
+  }
+  set_items(plain);
+  const auto all = read_recommendations(ts.db(), "T");
+  EXPECT_EQ(all[0].evidence, (std::vector<std::string>{"lb0", "lb3"}));
+  EXPECT_EQ(all[0].feedback, -1);
+  EXPECT_EQ(all[1].score, 2.5e-7);
+  EXPECT_EQ(all[1].via, "N");
+  EXPECT_EQ(all[2].source, "feedback");
+  EXPECT_EQ(all[2].feedback, 3);
+  set_items("[[\"N\",\"top\",0.5,1,[],\"pairs\",null,0],[\"S\"");  // damaged after the first entry
+  EXPECT_EQ(read_recommendations(ts.db(), "T", 1).size(), 1u);     // the head is read as far as needed
+  EXPECT_THROW(read_recommendations(ts.db(), "T"), Error);          // the whole list is not JSON
 }
 
 TEST_F(ListStoreTest, AnEntryWhoseProductLeftTheCatalogIsNotRead) {

@@ -86,7 +86,8 @@ struct StoredRecommendation {
 };
 // The stored list of a product, best first, with each recommended product's title, category and
 // image; at most `limit` entries when limit >= 0. An entry whose product has left the catalog is
-// skipped.
+// skipped. Entries are read only as far as `limit` needs: a list that is not JSON throws
+// Error(kIo) when the damage lies within what is read.
 std::vector<StoredRecommendation> read_recommendations(store::Database& db,
                                                        const std::string& product_id,
                                                        int limit = -1);
