@@ -34,8 +34,8 @@ Recommender::Recommender(const Catalog& catalog, const PairTable& pairs, Neighbo
       adjacency_(static_cast<size_t>(catalog.size())) {
   for (size_t i = 0; i < pairs_.pairs.size(); ++i) {
     const Pair& p = pairs_.pairs[i];
-    adjacency_[static_cast<size_t>(p.a)].push_back({p.b, static_cast<std::int32_t>(i)});
-    adjacency_[static_cast<size_t>(p.b)].push_back({p.a, static_cast<std::int32_t>(i)});
+    adjacency_[static_cast<size_t>(p.a)].push_back({p.b, static_cast<std::int32_t>(i), p.score});
+    adjacency_[static_cast<size_t>(p.b)].push_back({p.a, static_cast<std::int32_t>(i), p.score});
   }
   for (auto& edges : adjacency_) {
     std::sort(edges.begin(), edges.end(), [](const Edge& x, const Edge& y) { return x.other < y.other; });
@@ -231,7 +231,7 @@ std::vector<Recommendation> Recommender::recommend(std::int32_t seed, int k) con
   };
   for (const auto& e : own) {
     Cand& c = cand(e.other);
-    c.own = pairs_.pairs[static_cast<size_t>(e.pair)].score;
+    c.own = e.score;
     c.own_pair = e.pair;
   }
   double z = 0;
@@ -240,7 +240,7 @@ std::vector<Recommendation> Recommender::recommend(std::int32_t seed, int k) con
       z += n.weight;
       for (const auto& e : adjacency_[static_cast<size_t>(n.product)]) {
         if (e.other == seed) continue;
-        const double contrib = n.weight * pairs_.pairs[static_cast<size_t>(e.pair)].score;
+        const double contrib = n.weight * e.score;
         Cand& c = cand(e.other);
         c.smooth += contrib;
         if (contrib > c.best_via) {

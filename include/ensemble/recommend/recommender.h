@@ -111,6 +111,7 @@ class Recommender : public PairScorer {
   struct Edge {
     std::int32_t other;
     std::int32_t pair;  // index into pairs_.pairs
+    float score;        // pairs_.pairs[pair].score, here so the neighbour walk reads memory in order
   };
   double score_of(std::int32_t a, std::int32_t b) const;  // S(a,b), 0 when no pair
   double one_sided(std::int32_t a, std::int32_t b) const;  // sum_p w S(p,b) / sum w over N(a)
