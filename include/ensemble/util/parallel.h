@@ -1,13 +1,18 @@
-// A minimal parallel loop over std::thread, with the first exception rethrown on the caller.
-// The one parallel_for of the library (embed, index and the pipeline stages use it).
+// Minimal parallel loops over std::thread, with exceptions rethrown on the caller: parallel_for
+// (embed, index and the pipeline stages use it) and ordered_parallel (work on threads, results
+// consumed in order on the caller: the segment stage's compute-then-write).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace ensemble {
@@ -52,6 +57,91 @@ void parallel_for(std::int64_t n, int threads, Fn&& fn) {
   worker();
   for (auto& th : pool) th.join();
   if (error) std::rethrow_exception(error);
+}
+
+// Calls produce(i) for i in [0, n) on up to `threads` worker threads (0 = all cores) and
+// consume(i, result) on the calling thread in index order, each as soon as its result is ready:
+// the consumer (a database writer, say) works while the next items are being produced, and no
+// batch waits for its slowest item. At most `window` (>= 1) results are produced ahead of the
+// last one consumed, which bounds the memory held. An exception thrown by produce(i) is rethrown on
+// the caller when i's turn comes (after consume(0..i-1)); one thrown by consume stops the workers.
+// Either way no new items start and the workers have joined before it propagates.
+template <typename Produce, typename Consume>
+void ordered_parallel(std::int64_t n, int threads, std::int64_t window, Produce&& produce, Consume&& consume) {
+  using T = std::invoke_result_t<Produce&, std::int64_t>;
+  const int t = static_cast<int>(std::min<std::int64_t>(resolve_threads(threads), n));
+  if (t <= 1) {
+    for (std::int64_t i = 0; i < n; ++i) consume(i, produce(i));
+    return;
+  }
+  window = std::max<std::int64_t>(window, 1);
+  struct Slot {
+    std::optional<T> value;
+    std::exception_ptr error;
+    bool ready = false;
+  };
+  std::vector<Slot> ring(static_cast<size_t>(window));
+  std::mutex mutex;
+  std::condition_variable ready_cv, room_cv;
+  std::int64_t next = 0, consumed = 0;
+  bool stop = false;
+  auto worker = [&] {
+    for (;;) {
+      std::int64_t i = 0;
+      {
+        std::unique_lock lock(mutex);
+        room_cv.wait(lock, [&] { return stop || next >= n || next < consumed + window; });
+        if (stop || next >= n) return;
+        i = next++;
+      }
+      Slot done;
+      try {
+        done.value.emplace(produce(i));
+      } catch (...) {
+        done.error = std::current_exception();
+      }
+      done.ready = true;
+      {
+        std::lock_guard lock(mutex);
+        ring[static_cast<size_t>(i % window)] = std::move(done);  // slot i - window was consumed
+      }
+      ready_cv.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  auto finish = [&] {
+    {
+      std::lock_guard lock(mutex);
+      stop = true;
+    }
+    room_cv.notify_all();
+    for (auto& th : pool) th.join();
+  };
+  try {
+    pool.reserve(static_cast<size_t>(t));
+    for (int k = 0; k < t; ++k) pool.emplace_back(worker);
+    for (std::int64_t i = 0; i < n; ++i) {
+      Slot slot;
+      {
+        std::unique_lock lock(mutex);
+        Slot& r = ring[static_cast<size_t>(i % window)];
+        ready_cv.wait(lock, [&] { return r.ready; });
+        slot = std::move(r);
+        r = Slot{};
+      }
+      if (slot.error) std::rethrow_exception(slot.error);
+      consume(i, std::move(*slot.value));
+      {
+        std::lock_guard lock(mutex);
+        consumed = i + 1;
+      }
+      room_cv.notify_all();
+    }
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
 }
 
 }  // namespace ensemble
