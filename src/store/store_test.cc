@@ -184,6 +184,18 @@ TEST(Schema, NewDatabaseIsAtLatestVersion) {
   }
 }
 
+// A deleted region takes its matches with it (ON DELETE CASCADE): SQLite finds them with the same
+// lookup as this query, which must not scan the table (before v6 every deleted region did).
+TEST(Schema, ARegionsMatchesAreFoundThroughAnIndex) {
+  TempDir dir;
+  auto store = Store::open(dir / "e.db");
+  Statement st = store->db().prepare("EXPLAIN QUERY PLAN SELECT rowid FROM matches WHERE region_id = 7");
+  std::string plan;
+  while (st.step()) plan += st.column_text(3) + "\n";
+  EXPECT_NE(plan.find("INDEX matches_region (region_id=?)"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
+}
+
 TEST(Schema, MigratesAVersion1DatabaseKeepingItsRows) {
   TempDir dir;
   const auto path = dir / "old.db";
