@@ -47,18 +47,28 @@ TEST(PlainJson, LeavesEverythingElseToTheLibrary) {
   }
 }
 
-// Whatever the fast path accepts, nlohmann reads as the same map: random texts built from JSON
-// tokens, most of them malformed.
+// 20,000 random texts built from JSON tokens, most of them malformed: every other one opens with
+// `open`, every third closes with `close`.
+std::vector<std::string> random_texts(const std::vector<std::string>& tokens, const std::string& open,
+                                      const std::string& close, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::string> texts;
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::string text = trial % 2 ? open : "";
+    const int n = static_cast<int>(rng() % 12);
+    for (int i = 0; i < n; ++i) text += tokens[rng() % tokens.size()];
+    if (trial % 3 == 0) text += close;
+    texts.push_back(std::move(text));
+  }
+  return texts;
+}
+
+// Whatever the fast path accepts, nlohmann reads as the same map.
 TEST(PlainJson, AgreesWithTheLibraryOnRandomTexts) {
   const std::vector<std::string> tokens = {"{", "}", "\"", ":", ",", " ", "\n", "a", "b", "1", "\\", "[",
                                            "\"k\"", "\"v\"", "\"\"", "\"a\":\"b\"", "null", "\xc3\xa9"};
-  std::mt19937 rng(7);
   int accepted = 0;
-  for (int trial = 0; trial < 20000; ++trial) {
-    std::string text = trial % 2 ? "{" : "";
-    const int n = static_cast<int>(rng() % 12);
-    for (int i = 0; i < n; ++i) text += tokens[rng() % tokens.size()];
-    if (trial % 3 == 0) text += "}";
+  for (const std::string& text : random_texts(tokens, "{", "}", 7)) {
     Map fast;
     if (!parse_plain_string_object(text, fast)) continue;
     ++accepted;
@@ -89,13 +99,8 @@ TEST(PlainJson, ReadsPlainArrays) {
 TEST(PlainJson, ArraysAgreeWithTheLibraryOnRandomTexts) {
   const std::vector<std::string> tokens = {"[", "]", "\"", ",", " ", "\n", "a", "1", "\\", "{",
                                            "\"lb1\"", "\"\"", "null", "\xc3\xa9"};
-  std::mt19937 rng(11);
   int accepted = 0;
-  for (int trial = 0; trial < 20000; ++trial) {
-    std::string text = trial % 2 ? "[" : "";
-    const int n = static_cast<int>(rng() % 10);
-    for (int i = 0; i < n; ++i) text += tokens[rng() % tokens.size()];
-    if (trial % 3 == 0) text += "]";
+  for (const std::string& text : random_texts(tokens, "[", "]", 11)) {
     const auto fast = array_fast(text);
     if (!fast) continue;
     ++accepted;
