@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <nlohmann/json.hpp>
 
 #include "ensemble/util/error.h"
 #include "ensemble/util/sha256.h"
@@ -34,16 +33,7 @@ Catalog Catalog::load(store::Database& db, const SlotTable& slots) {
     Product p;
     p.id = st.column_text(0);
     p.category = st.column_text(1);
-    const std::string text = st.column_text(2);
-    if (!parse_plain_string_object(text, p.attributes)) {
-      p.attributes.clear();
-      const auto attrs = nlohmann::json::parse(text, nullptr, false);
-      if (attrs.is_object()) {
-        for (const auto& [k, v] : attrs.items()) {
-          p.attributes[k] = v.is_string() ? v.get<std::string>() : v.dump();
-        }
-      }
-    }
+    p.attributes = read_string_map(st.column_text(2));
     c.add(std::move(p), slots);
   }
   return c;

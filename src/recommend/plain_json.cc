@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 namespace ensemble::recommend {
 
@@ -108,19 +109,32 @@ bool parse_plain_string_object(std::string_view text, std::map<std::string, std:
   return c.at_end();
 }
 
-bool parse_plain_string_array(std::string_view text, std::vector<std::string_view>& out) {
+bool PlainJsonCursor::string_array(std::vector<std::string_view>& out) {
   out.clear();
+  if (!punct('[')) return false;
+  if (punct(']')) return true;
+  do {
+    std::string_view value;
+    if (!string(value)) return false;
+    out.push_back(value);
+  } while (punct(','));
+  return punct(']');
+}
+
+bool parse_plain_string_array(std::string_view text, std::vector<std::string_view>& out) {
   PlainJsonCursor c(text);
-  if (!c.punct('[')) return false;
-  if (!c.punct(']')) {
-    do {
-      std::string_view value;
-      if (!c.string(value)) return false;
-      out.push_back(value);
-    } while (c.punct(','));
-    if (!c.punct(']')) return false;
+  return c.string_array(out) && c.at_end();
+}
+
+std::map<std::string, std::string> read_string_map(std::string_view text) {
+  std::map<std::string, std::string> out;
+  if (parse_plain_string_object(text, out)) return out;
+  out.clear();
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) out[k] = v.is_string() ? v.get<std::string>() : v.dump();
   }
-  return c.at_end();
+  return out;
 }
 
 }  // namespace ensemble::recommend

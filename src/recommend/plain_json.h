@@ -29,6 +29,7 @@ class PlainJsonCursor {
   bool null();
   bool number(double& out);            // any JSON number, as nlohmann reads it (correctly rounded)
   bool integer(std::int64_t& out);     // a JSON number without fraction or exponent
+  bool string_array(std::vector<std::string_view>& out);  // [ plain strings ] into `out` (cleared)
   bool at_end();                       // only whitespace left
 
  private:
@@ -44,5 +45,10 @@ bool parse_plain_string_object(std::string_view text, std::map<std::string, std:
 // A JSON array of strings into `out` (cleared first): views into `text`. On false, `out` is
 // unspecified.
 bool parse_plain_string_array(std::string_view text, std::vector<std::string_view>& out);
+
+// A JSON object as a map of strings, values that are not strings as their JSON text (how the
+// module reads products.attributes); text that is not an object gives an empty map. The plain form
+// is read above, anything else by nlohmann.
+std::map<std::string, std::string> read_string_map(std::string_view text);
 
 }  // namespace ensemble::recommend

@@ -44,7 +44,9 @@ TEST(PlainJson, LeavesEverythingElseToTheLibrary) {
         R"({"a":"b")", R"({"a":"b",})", R"({"a" "b"})", R"({"a":"b"} x)", R"({a:"b"})", "{\"a\":\"b\tc\"}"}) {
     Map m;
     EXPECT_FALSE(parse_plain_string_object(text, m)) << text;
+    EXPECT_EQ(read_string_map(text), library(text).value_or(Map{})) << text;  // through nlohmann
   }
+  EXPECT_EQ(read_string_map(R"({"price":61.95,"tags":["a"]})"), (Map{{"price", "61.95"}, {"tags", "[\"a\"]"}}));
 }
 
 // 20,000 random texts built from JSON tokens, most of them malformed: every other one opens with
@@ -69,6 +71,7 @@ TEST(PlainJson, AgreesWithTheLibraryOnRandomTexts) {
                                            "\"k\"", "\"v\"", "\"\"", "\"a\":\"b\"", "null", "\xc3\xa9"};
   int accepted = 0;
   for (const std::string& text : random_texts(tokens, "{", "}", 7)) {
+    EXPECT_EQ(read_string_map(text), library(text).value_or(Map{})) << text;
     Map fast;
     if (!parse_plain_string_object(text, fast)) continue;
     ++accepted;

@@ -9,6 +9,7 @@
 #include "ensemble/recommend/recommend_store.h"
 #include "ensemble/recommend/rules.h"
 #include "ensemble/util/error.h"
+#include "recommend/plain_json.h"
 
 namespace ensemble::recommend {
 
@@ -66,10 +67,7 @@ Product load_product(store::Database& db, const std::string& id, const SlotTable
   p.id = st.column_text(0);
   p.category = st.column_text(1);
   p.slot = slots.slot_of(p.category);
-  const auto attrs = nlohmann::json::parse(st.column_text(2), nullptr, false);
-  if (attrs.is_object()) {
-    for (const auto& [k, v] : attrs.items()) p.attributes[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  }
+  p.attributes = read_string_map(st.column_text(2));
   Catalog one;
   one.add(p, slots);  // parses the price
   return one[0];

@@ -287,6 +287,7 @@ namespace {
 template <typename Join>
 bool read_plain_list(std::string_view items, int limit, Join& join, std::vector<StoredRecommendation>& out) {
   PlainJsonCursor c(items);
+  std::vector<std::string_view> lookbooks;
   if (!c.punct('[')) return false;
   if (c.punct(']')) return c.at_end();
   do {
@@ -295,17 +296,11 @@ bool read_plain_list(std::string_view items, int limit, Join& join, std::vector<
     std::string_view product, slot, source, via;
     std::int64_t support = 0, feedback = 0;
     if (!c.punct('[') || !c.string(product) || !c.punct(',') || !c.string(slot) || !c.punct(',') ||
-        !c.number(r.score) || !c.punct(',') || !c.integer(support) || !c.punct(',') || !c.punct('[')) {
+        !c.number(r.score) || !c.punct(',') || !c.integer(support) || !c.punct(',') ||
+        !c.string_array(lookbooks)) {
       return false;
     }
-    if (!c.punct(']')) {
-      do {
-        std::string_view lookbook;
-        if (!c.string(lookbook)) return false;
-        r.evidence.emplace_back(lookbook);
-      } while (c.punct(','));
-      if (!c.punct(']')) return false;
-    }
+    r.evidence.assign(lookbooks.begin(), lookbooks.end());
     if (!c.punct(',') || !c.string(source) || !c.punct(',') || !(c.null() || c.string(via)) ||
         !c.punct(',') || !c.integer(feedback) || !c.punct(']')) {
       return false;
