@@ -124,6 +124,9 @@ class PageCacheAtLeast {
   bool changed_ = false;
 };
 
+// The page cache the writes of a pass get (see PageCacheAtLeast).
+constexpr std::int64_t kWriteCacheKib = 64 * 1024;
+
 class MatchStage : public Stage {
  public:
   std::string name() const override { return "match"; }
@@ -172,7 +175,6 @@ class MatchStage : public Stage {
       add = additions(db, products, regions, cats, settings, state->fingerprint, p);
     }
     Counters c;
-    const PageCacheAtLeast cache(db, 64 * 1024);
     const auto t0 = std::chrono::steady_clock::now();
     if (add && !incremental(ctx, products, regions, product_at, cats, p, *add, &c)) add.reset();
     if (!add) full(ctx, products, regions, cats, p, &c);
@@ -217,6 +219,9 @@ class MatchStage : public Stage {
     std::vector<index::Id> new_products, old_products, new_regions, old_regions;
   };
   struct Counters {
+    // The larger page cache is taken after the vectors are read: reading 90 MB of them through
+    // it only filled it (allocating its pages) with rows the writes never touch again.
+    std::unique_ptr<PageCacheAtLeast> cache;
     std::unique_ptr<store::Transaction> tx;
     std::int64_t written = 0, categorised = 0, lists_rewritten = 0;
     double top1_sum = 0;
@@ -358,6 +363,7 @@ class MatchStage : public Stage {
     const auto region_pos = all_rows(regions.size()), product_pos = all_rows(products.size());
     load_rows(db, "product", model_, products, product_pos);
     load_rows(db, "region", model_, regions, region_pos);
+    if (!c->cache) c->cache = std::make_unique<PageCacheAtLeast>(db, kWriteCacheKib);
     const Lists lists =
         cross(regions, region_pos, products, product_pos, p.k_search, p.k_pr, p.min_sim, p.threads, &c->score);
 
@@ -384,6 +390,13 @@ class MatchStage : public Stage {
     auto& db = ctx.store.db();
     const bool merge_regions = !a.new_products.empty() && !a.old_regions.empty();
     const bool merge_products = p.k_pr > 0 && !a.new_regions.empty() && !a.old_products.empty();
+    // Only the vectors the two cross calls below read: every product when there are new regions
+    // (else the new ones), every region when there are new products (else the new ones).
+    const auto all_products = all_rows(products.size());
+    load_rows(db, "product", model_, products, a.new_regions.empty() ? a.new_products : all_products);
+    load_rows(db, "region", model_, regions, a.new_products.empty() ? a.new_regions : all_rows(regions.size()));
+    // The stored lists are read through the larger cache: their pages are the ones written.
+    c->cache = std::make_unique<PageCacheAtLeast>(db, kWriteCacheKib);
     StoredLists region_lists, product_lists;
     region_lists.k = merge_regions ? p.k_rp : 0;
     product_lists.k = merge_products ? p.k_pr : 0;
@@ -391,12 +404,6 @@ class MatchStage : public Stage {
         !read_stored_lists(db, products, regions, product_at, &region_lists, &product_lists)) {
       return false;
     }
-
-    // Only the vectors the two cross calls below read: every product when there are new regions
-    // (else the new ones), every region when there are new products (else the new ones).
-    const auto all_products = all_rows(products.size());
-    load_rows(db, "product", model_, products, a.new_regions.empty() ? a.new_products : all_products);
-    load_rows(db, "region", model_, regions, a.new_products.empty() ? a.new_regions : all_rows(regions.size()));
 
     // A stored list only changes when a candidate beats its k-th entry: lists whose candidates
     // clearly cannot are not refined (and come back empty).

@@ -1,7 +1,8 @@
 // The `recommend` stage: pairs + visual neighbours + learnt attribute affinity + feedback +
 // merchandiser rules -> a ranked list per product (recommendations table); the work is
 // recommend::run_recommend. Whole-table: it reruns when the pairs, slot table, product vectors,
-// products, feedback or settings change (its fingerprint), else it is skipped.
+// products, feedback or settings change (its fingerprint), else it is skipped. Within a run only
+// the lists whose inputs changed are recomputed (recommend::run_recommend).
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -40,7 +41,12 @@ class RecommendStage : public Stage {
         {digest(db, "SELECT count(*), coalesce(max(run_id), 0), coalesce(sum(score), 0) FROM pairs"
                     " WHERE scoring = ?", scoring),
          digest(db, "SELECT count(*), coalesce(max(run_id), 0) FROM slot_stats"),
-         digest(db, "SELECT count(*), coalesce(max(run_id), 0) FROM embeddings"
+         // Product vectors as the index stage sees them without reading them (the rows hold 2 KB
+         // vectors: max(run_id) scanned 90 MB at reference scale): the embed stage's token,
+         // replaced whenever it writes or deletes product vectors, and the count and largest rowid
+         // of the rows (from the primary-key index).
+         item_state(db, "embed", "product-vectors").value_or(ItemState{}).fingerprint,
+         digest(db, "SELECT count(*), coalesce(max(rowid), 0) FROM embeddings"
                     " WHERE owner_kind = 'product'"),
          digest(db, "SELECT count(*), coalesce(max(updated_at), '') FROM products"),
          digest(db, "SELECT count(*), coalesce(max(id), 0) FROM feedback"),
