@@ -252,6 +252,14 @@ constexpr std::string_view kV6 = R"sql(
 CREATE INDEX matches_region ON matches(region_id);
 )sql";
 
+// Version 7: which vectors there are, without the vectors. The match stage lists every vector's
+// owner, source and dimension before it reads a single vector (to skip, or to find what is new);
+// each row holds its 2 KB vector, so that listing read the whole table (100 MB at reference scale,
+// 70-230 ms). This index covers it (about 6 MB).
+constexpr std::string_view kV7 = R"sql(
+CREATE INDEX embeddings_source ON embeddings(owner_kind, model_id, owner_id, source_sha, dim);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -264,6 +272,7 @@ const std::vector<Migration>& migrations() {
       {4, "slot_stats (learnt slot completions); pairs_b index", kV4},
       {5, "recommendation_lists (one row per product's list); recommendations becomes a view", kV5},
       {6, "matches_region index (a region's matches found, and deleted with it, without a scan)", kV6},
+      {7, "embeddings_source index (the vectors of a model listed without reading them)", kV7},
   };
   return kMigrations;
 }

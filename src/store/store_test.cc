@@ -196,6 +196,20 @@ TEST(Schema, ARegionsMatchesAreFoundThroughAnIndex) {
   EXPECT_EQ(plan.find("SCAN"), std::string::npos) << plan;
 }
 
+// The match stage lists a model's vectors (owner, source, dimension) in owner order before it
+// reads any: that must come from an index, not from the 2 KB rows (before v7 it read them all).
+TEST(Schema, VectorsAreListedFromAnIndexWithoutTheirRows) {
+  TempDir dir;
+  auto store = Store::open(dir / "e.db");
+  Statement st = store->db().prepare(
+      "EXPLAIN QUERY PLAN SELECT owner_id, source_sha, dim FROM embeddings WHERE owner_kind = 'product'"
+      " AND model_id = 'm' ORDER BY owner_id");
+  std::string plan;
+  while (st.step()) plan += st.column_text(3) + "\n";
+  EXPECT_NE(plan.find("COVERING INDEX embeddings_source"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+}
+
 TEST(Schema, MigratesAVersion1DatabaseKeepingItsRows) {
   TempDir dir;
   const auto path = dir / "old.db";
