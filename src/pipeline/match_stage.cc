@@ -203,6 +203,17 @@ class MatchStage : public Stage {
       result.stats["mean_top1_score"] =
           regions.ids.empty() ? 0.0 : c.top1_sum / static_cast<double>(regions.size());
     }
+    // Every product vector read (a full pass, or new regions): left for the recommend stage of
+    // this process under the key of what they were read from (read_cache.h).
+    if (!products.ids.empty() && products.all_loaded()) {
+      auto rows = std::make_shared<store::ProductVectorRows>();
+      rows->model = model_;
+      rows->dim = products.dim;
+      rows->ids = std::move(products.ids);
+      rows->values = std::move(products.values);
+      db.read_cache().put<store::ProductVectorRows>(store::kProductVectorsEntry,
+                                                    store::product_vectors_key(db, model_), std::move(rows));
+    }
     return result;
   }
 

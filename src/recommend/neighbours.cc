@@ -14,36 +14,65 @@
 namespace ensemble::recommend {
 
 ProductVectors ProductVectors::load(store::Database& db, const Catalog& catalog) {
-  ProductVectors v;
-  v.model_id = store::current_product_model(db);
-  if (v.model_id.empty()) return v;
-  v.present.assign(static_cast<size_t>(catalog.size()), 0);
+  const std::string model = store::current_product_model(db);
+  if (model.empty()) return {};
+  if (auto cached = db.read_cache().find<store::ProductVectorRows>(store::kProductVectorsEntry,
+                                                                   store::product_vectors_key(db, model));
+      cached && cached->model == model) {
+    return from_rows(std::move(cached), catalog);
+  }
+  auto rows = std::make_shared<store::ProductVectorRows>();
+  rows->model = model;
+  {
+    auto count = db.prepare(
+        "SELECT count(*), max(dim) FROM embeddings WHERE owner_kind = 'product' AND model_id = ?");
+    count.bind(1, model);
+    count.step();
+    rows->ids.reserve(static_cast<size_t>(count.column_int(0)));
+    rows->values.reserve(static_cast<size_t>(count.column_int(0)) * static_cast<size_t>(count.column_int(1)));
+  }
+  // In id order, as the catalog is: from_rows then walks both together.
   auto st = db.prepare(
-      "SELECT owner_id, dim, vector FROM embeddings WHERE owner_kind = 'product' AND model_id = ?");
-  st.bind(1, v.model_id);
+      "SELECT owner_id, dim, vector FROM embeddings WHERE owner_kind = 'product' AND model_id = ?"
+      " ORDER BY owner_id");
+  st.bind(1, model);
   while (st.step()) {
-    const std::int32_t p = catalog.find(st.column_text(0));
-    if (p < 0) continue;
     const int dim = static_cast<int>(st.column_int(1));
-    if (v.dim == 0) {
-      v.dim = dim;
-      v.values.assign(static_cast<size_t>(catalog.size()) * static_cast<size_t>(dim), 0.0f);
-    }
+    if (rows->dim == 0) rows->dim = dim;
     int bytes = 0;
     const void* data = st.column_blob_ptr(2, &bytes);
-    if (dim != v.dim || bytes != dim * static_cast<int>(sizeof(float))) {
+    if (dim != rows->dim || bytes != dim * static_cast<int>(sizeof(float))) {
       throw Error(ErrorCode::kBadInput, "corrupt or mixed-dimension embedding for product " +
                                             st.column_text(0));
     }
-    std::memcpy(v.values.data() + static_cast<size_t>(p) * static_cast<size_t>(dim), data,
-                static_cast<size_t>(bytes));
-    v.present[static_cast<size_t>(p)] = 1;
+    rows->ids.push_back(st.column_text(0));
+    const auto* f = static_cast<const float*>(data);
+    rows->values.insert(rows->values.end(), f, f + dim);
   }
+  return from_rows(std::move(rows), catalog);
+}
+
+ProductVectors ProductVectors::from_rows(std::shared_ptr<const store::ProductVectorRows> rows,
+                                         const Catalog& catalog) {
+  ProductVectors v;
+  v.model_id = rows->model;
+  v.dim = rows->dim;
+  v.row_of.assign(static_cast<size_t>(catalog.size()), -1);
+  // Both are usually in id order: try the catalog product after the last one found first.
+  std::int32_t next = 0;
+  for (size_t r = 0; r < rows->ids.size(); ++r) {
+    const std::string& id = rows->ids[r];
+    std::int32_t p = next < catalog.size() && catalog[next].id == id ? next : catalog.find(id);
+    if (p < 0) continue;
+    v.row_of[static_cast<size_t>(p)] = static_cast<std::int32_t>(r);
+    next = p + 1;
+  }
+  v.rows = std::move(rows);
   return v;
 }
 
 std::int64_t ProductVectors::count() const {
-  return std::count(present.begin(), present.end(), 1);
+  return std::count_if(row_of.begin(), row_of.end(), [](std::int32_t r) { return r >= 0; });
 }
 
 NeighbourGraph NeighbourGraph::build(const Catalog& catalog, const ProductVectors& vectors,
@@ -55,12 +84,12 @@ NeighbourGraph NeighbourGraph::build(const Catalog& catalog, const ProductVector
   // Products grouped by slot: anchors with vectors form the index, everyone with a vector queries.
   std::map<std::string, std::vector<std::int32_t>> anchors_by_slot, queries_by_slot;
   for (std::int32_t p = 0; p < catalog.size(); ++p) {
-    if (!vectors.present[static_cast<size_t>(p)]) continue;
+    if (!vectors.has(p)) continue;
     queries_by_slot[catalog[p].slot].push_back(p);
     if (anchors[static_cast<size_t>(p)]) anchors_by_slot[catalog[p].slot].push_back(p);
   }
   const auto dim = static_cast<size_t>(vectors.dim);
-  auto row = [&](std::int32_t p) { return vectors.values.data() + static_cast<size_t>(p) * dim; };
+  auto row = [&](std::int32_t p) { return vectors.row(p); };
   // One exact index per slot; the queries of every slot are cut into blocks that the threads take
   // one at a time (a slot's anchors are a few hundred rows: one search call would run its small
   // matrix product on one core, as it did, for 0.3 s of the reference increment).

@@ -74,6 +74,7 @@ Database::Database(sqlite3* db, std::filesystem::path path)
     : db_(db), path_(std::move(path)), cache_(std::make_shared<detail::StatementCache>()) {}
 
 void Database::close() {
+  if (read_cache_) read_cache_->clear();
   if (cache_) {
     cache_->clear();
     cache_->closed = true;
@@ -114,7 +115,10 @@ Database Database::open(const std::filesystem::path& path, const Options& option
 }
 
 Database::Database(Database&& other) noexcept
-    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)), cache_(std::move(other.cache_)) {}
+    : db_(std::exchange(other.db_, nullptr)),
+      path_(std::move(other.path_)),
+      cache_(std::move(other.cache_)),
+      read_cache_(std::move(other.read_cache_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
@@ -122,6 +126,7 @@ Database& Database::operator=(Database&& other) noexcept {
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
     cache_ = std::move(other.cache_);
+    read_cache_ = std::move(other.read_cache_);
   }
   return *this;
 }

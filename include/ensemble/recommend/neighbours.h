@@ -8,23 +8,40 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "ensemble/recommend/evidence.h"
 #include "ensemble/store/database.h"
+#include "ensemble/store/product_model.h"
 
 namespace ensemble::recommend {
 
-// Product vectors of one embedder model, aligned with a Catalog (row i = catalog index i).
+// Product vectors of one embedder model, looked up by catalog index. The rows are shared, not
+// copied: they may be the ones the match stage of this process read (store::ProductVectorRows in
+// the connection's ReadCache).
 struct ProductVectors {
   std::string model_id;
   int dim = 0;
-  std::vector<float> values;     // catalog.size() × dim, row-major; zero rows where missing
-  std::vector<char> present;     // per product: has a vector
+  std::shared_ptr<const store::ProductVectorRows> rows;
+  std::vector<std::int32_t> row_of;  // per catalog product: its row in rows->values, -1 when none
 
-  // The vectors of store::current_product_model (the match stage's model); empty when none.
+  // The vectors of store::current_product_model (the match stage's model); empty when none. Taken
+  // from db.read_cache() when the entry there has the key of the vectors as they are now
+  // (store::product_vectors_key), else read. Throws Error(kBadInput) for a vector whose size does
+  // not match its dimension or for mixed dimensions.
   static ProductVectors load(store::Database& db, const Catalog& catalog);
+  // Aligns given rows with a catalog; ids that are not in it are ignored.
+  static ProductVectors from_rows(std::shared_ptr<const store::ProductVectorRows> rows, const Catalog& catalog);
+
+  bool has(std::int32_t product) const {
+    return product >= 0 && static_cast<size_t>(product) < row_of.size() && row_of[static_cast<size_t>(product)] >= 0;
+  }
+  // REQUIRES: has(product).
+  const float* row(std::int32_t product) const {
+    return rows->values.data() + static_cast<size_t>(row_of[static_cast<size_t>(product)]) * static_cast<size_t>(dim);
+  }
   std::int64_t count() const;
 };
 

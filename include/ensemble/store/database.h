@@ -23,6 +23,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ensemble/store/read_cache.h"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -55,6 +57,12 @@ class Database {
   int changes() const;  // rows changed by the last statement
   const std::filesystem::path& path() const { return path_; }
   sqlite3* handle() { return db_; }
+  // Values decoded from this connection's store, for later readers in the same process
+  // (read_cache.h). Cleared when the connection closes.
+  ReadCache& read_cache() {
+    if (!read_cache_) read_cache_ = std::make_unique<ReadCache>();
+    return *read_cache_;
+  }
 
  private:
   Database(sqlite3* db, std::filesystem::path path);
@@ -62,6 +70,7 @@ class Database {
   sqlite3* db_ = nullptr;
   std::filesystem::path path_;
   std::shared_ptr<detail::StatementCache> cache_;
+  std::unique_ptr<ReadCache> read_cache_;
 };
 
 class Statement {

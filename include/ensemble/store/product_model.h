@@ -7,11 +7,29 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ensemble/store/database.h"
 
 namespace ensemble::store {
 
 std::string current_product_model(Database& db);
+
+// Every product vector of one model, as the match stage reads them (ids ascending, row i of
+// `values` belongs to ids[i]). The match stage leaves them in the connection's ReadCache under
+// kProductVectorsEntry and product_vectors_key; the recommend stage takes them from there instead
+// of reading them again.
+struct ProductVectorRows {
+  std::string model;
+  int dim = 0;
+  std::vector<std::string> ids;
+  std::vector<float> values;  // ids.size() × dim
+};
+inline constexpr const char* kProductVectorsEntry = "product-vectors";
+
+// The cache key of `model`'s product vectors as they are now, without reading them: the model, the
+// embed stage's 'product-vectors' token (replaced in the transaction of every write or deletion of
+// product vectors), and the count and largest rowid of the product rows (from an index).
+std::string product_vectors_key(Database& db, const std::string& model);
 
 }  // namespace ensemble::store
