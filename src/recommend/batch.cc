@@ -57,11 +57,13 @@ BatchReport run_cooccur(store::Database& db, const config::Config& config, std::
   BatchReport report;
   const auto t0 = std::chrono::steady_clock::now();
   const Catalog catalog = Catalog::load(db, SlotTable::with_overrides(config.get_list("cooccur.slot_map")));
-  const MatchEvidence evidence = MatchEvidence::load(db, catalog);
+  const PairOptions options = PairOptions::from_config(config);
+  // Mutual matches only matter when non-mutual ones are discounted (cooccur.mutual_factor < 1).
+  const MatchEvidence evidence =
+      MatchEvidence::load(db, catalog, !options.reference && options.mutual_factor != 1.0);
   report.input_rows = static_cast<std::int64_t>(evidence.regions.size());
   const double load_s = since(t0);
   const auto t1 = std::chrono::steady_clock::now();
-  const PairOptions options = PairOptions::from_config(config);
   const PairTable pairs = generate_pairs(catalog, evidence, options);
   const SlotModel slots = SlotModel::learn(pairs.contexts, config.get_double("cooccur.slot_min_contexts"));
   const double compute_s = since(t1);

@@ -56,7 +56,7 @@ std::int32_t Catalog::find(const std::string& id) const {
   return it == index_.end() ? -1 : it->second;
 }
 
-MatchEvidence MatchEvidence::load(store::Database& db, const Catalog& catalog) {
+MatchEvidence MatchEvidence::load(store::Database& db, const Catalog& catalog, bool with_mutual) {
   MatchEvidence ev;
   std::unordered_map<std::int64_t, std::int32_t> region_index;
   {
@@ -79,10 +79,12 @@ MatchEvidence MatchEvidence::load(store::Database& db, const Catalog& catalog) {
   std::vector<std::vector<std::pair<std::int64_t, Candidate>>> ranked(ev.regions.size());
   auto st = db.prepare("SELECT direction, region_id, product_id, score, rank FROM matches");
   while (st.step()) {
+    const bool to_product = st.column_text(0) == "region_to_product";
+    if (!to_product && !with_mutual) continue;
     const auto rit = region_index.find(st.column_int(1));
     const std::int32_t p = catalog.find(st.column_text(2));
     if (rit == region_index.end() || p < 0) continue;
-    if (st.column_text(0) == "region_to_product") {
+    if (to_product) {
       ranked[static_cast<size_t>(rit->second)].push_back(
           {st.column_int(4), {p, static_cast<float>(st.column_double(3))}});
     } else {

@@ -64,8 +64,9 @@ struct Candidate {
 class MatchEvidence {
  public:
   // Regions (ordered by lookbook id, then region id) and their matches. Matches naming unknown
-  // products or regions are skipped.
-  static MatchEvidence load(store::Database& db, const Catalog& catalog);
+  // products or regions are skipped. with_mutual: also read which regions are among each
+  // product's best (the product_to_region rows, half the table); without, has_mutual() is false.
+  static MatchEvidence load(store::Database& db, const Catalog& catalog, bool with_mutual = true);
 
   // Building by hand (tests, evaluation). Returns the region's index.
   std::int32_t add_lookbook(const std::string& id);
