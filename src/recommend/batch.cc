@@ -8,6 +8,7 @@
 #include <cstring>
 #include <exception>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <unordered_map>
 
@@ -230,54 +231,76 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
   }
   const double inputs_s = since(t1);
 
-  // Each list is computed and encoded as stored on the worker threads; its output digest is the
-  // digest of that text. The lists themselves are dropped once encoded (freeing 860,000 of them at
-  // the end cost a quarter of a second); what the report needs is counted on the way.
+  // Each list is computed and encoded as stored on the worker threads, a chunk of `todo` at a
+  // time; its output digest is the digest of that text. The calling thread writes each chunk's
+  // changed lists as soon as the chunk is ready (ordered_parallel), so the single-threaded write
+  // runs beside the computing instead of after it; all in one transaction, as before. The lists
+  // themselves are dropped once encoded, and the text once written (freeing 860,000 lists at the
+  // end cost a quarter of a second); what the report needs is counted on the way.
   const auto t2 = std::chrono::steady_clock::now();
   std::vector<EncodedList> encoded(static_cast<size_t>(catalog.size()));
   std::vector<std::uint64_t> output(static_cast<size_t>(catalog.size()), 0);
   std::atomic<std::int64_t> from_pairs{0}, from_neighbours{0};
   const int k = rec.options().per_product;
-  parallel_for(static_cast<std::int64_t>(todo.size()), threads, [&](std::int64_t i) {
-    const auto p = static_cast<size_t>(todo[static_cast<size_t>(i)]);
-    const std::vector<Recommendation> list = rec.recommend(static_cast<std::int32_t>(p), k);
-    encoded[p] = encode_list(list, catalog, loaded->pairs.lookbook_ids);
-    output[p] = hash_text(encoded[p].items);
+  std::vector<std::int32_t> rewrite;
+  std::int64_t covered = 0, total = 0;
+  double write_s = 0;
+  // Every product id written was read from the catalog by this run, which holds the RunLock
+  // (imports take it too): the per-row foreign-key checks would only repeat that, at more than
+  // half of the insert's cost (docs/BENCHMARKS.md).
+  store::ForeignKeyChecksOff no_fk_checks(db);
+  store::Transaction tx(db);
+  report.output_rows = 0;
+  constexpr std::int64_t kChunk = 256;
+  const auto chunks = (static_cast<std::int64_t>(todo.size()) + kChunk - 1) / kChunk;
+  auto chunk_of = [&](std::int64_t c) {
+    const auto b = static_cast<size_t>(c * kChunk);
+    return std::span<const std::int32_t>(todo.data() + b, std::min(todo.size() - b, static_cast<size_t>(kChunk)));
+  };
+  auto compute = [&](std::int64_t c) {
     std::int64_t pairs = 0, neighbours = 0;
-    for (const auto& r : list) {
-      pairs += r.source == "pairs";
-      neighbours += r.source == "neighbours";
+    for (const std::int32_t product : chunk_of(c)) {
+      const auto p = static_cast<size_t>(product);
+      const std::vector<Recommendation> list = rec.recommend(product, k);
+      encoded[p] = encode_list(list, catalog, loaded->pairs.lookbook_ids);
+      output[p] = hash_text(encoded[p].items);
+      for (const auto& r : list) {
+        pairs += r.source == "pairs";
+        neighbours += r.source == "neighbours";
+      }
     }
     from_pairs += pairs;
     from_neighbours += neighbours;
-  });
-  const double lists_s = since(t2);
+    return 0;
+  };
+  auto write = [&](std::int64_t c, int) {
+    const auto w0 = std::chrono::steady_clock::now();
+    std::vector<std::int32_t> changed;
+    for (const std::int32_t p : chunk_of(c)) {
+      const std::string out = hex(output[static_cast<size_t>(p)]);
+      const std::string before = stored(catalog[p].id);
+      if (before.size() != 33 || before.compare(17, 16, out) != 0) changed.push_back(p);
+      digests[catalog[p].id] = input_hex[static_cast<size_t>(p)] + ":" + out;
+    }
+    report.output_rows += write_lists(db, catalog, encoded, changed, run_id);
+    for (const std::int32_t p : chunk_of(c)) std::string().swap(encoded[static_cast<size_t>(p)].items);
+    rewrite.insert(rewrite.end(), changed.begin(), changed.end());
+    write_s += since(w0);
+  };
+  ordered_parallel(chunks, threads, 4 * static_cast<std::int64_t>(resolve_threads(threads)), compute, write);
+  const double lists_s = since(t2) - write_s;
 
   const auto t3 = std::chrono::steady_clock::now();
-  std::vector<std::int32_t> rewrite;
-  for (const std::int32_t p : todo) {
-    const std::string out = hex(output[static_cast<size_t>(p)]);
-    const std::string before = stored(catalog[p].id);
-    if (before.size() != 33 || before.compare(17, 16, out) != 0) rewrite.push_back(p);
-    digests[catalog[p].id] = input_hex[static_cast<size_t>(p)] + ":" + out;
-  }
   // Products no longer in the catalog (their lists went with them).
   for (auto it = digests.begin(); it != digests.end();) {
     it = catalog.find(it.key()) < 0 ? digests.erase(it) : std::next(it);
   }
-  std::int64_t covered = 0, total = 0;
   {
-    // Every product id written was read from the catalog by this run, which holds the RunLock
-    // (imports take it too): the per-row foreign-key checks would only repeat that, at more than
-    // half of the insert's cost (docs/BENCHMARKS.md).
-    store::ForeignKeyChecksOff no_fk_checks(db);
-    store::Transaction tx(db);
     if (rewrite.size() == static_cast<size_t>(catalog.size())) {
       // A whole rewrite also drops lists of products no longer in the catalog (their rows go with
       // the product when foreign keys are on; this covers a deletion made without them).
       db.exec("DELETE FROM recommendation_lists WHERE product_id NOT IN (SELECT id FROM products)");
     }
-    report.output_rows = write_lists(db, catalog, encoded, rewrite, run_id);
     // The reasons of empty lists, for the queries.
     auto clear = db.prepare("DELETE FROM stage_items WHERE stage = 'recommend' AND item_id = ?");
     auto empty = db.prepare(
@@ -328,7 +351,7 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
   report.stats["seconds_neighbours"] = loaded->seconds_neighbours;
   report.stats["seconds_inputs"] = inputs_s;
   report.stats["seconds_lists"] = lists_s;
-  report.stats["seconds_write"] = since(t3);
+  report.stats["seconds_write"] = write_s + since(t3);
   return report;
 }
 
