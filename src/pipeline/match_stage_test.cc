@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "ensemble/pipeline/pipeline.h"
+#include "pipeline/match_vectors.h"
 #include "testing/store_query.h"
 #include "testing/temp_dir.h"
 
@@ -87,6 +88,29 @@ TEST_F(MatchStageTest, MatchesBothWaysWithRanksAndCategoryVote) {
   r = run();  // unchanged inputs: skipped
   EXPECT_EQ(r.stages[0].result.skipped_rows, r.stages[0].result.input_rows);
   EXPECT_EQ(r.stages[0].result.output_rows, 0);
+}
+
+// The stage writes without per-row foreign-key checks only when every vector's owner exists; a
+// vector whose product is gone (left behind by a writer that removed the product without its
+// vector) must still fail the stage, not leave matches pointing at nothing.
+TEST_F(MatchStageTest, AVectorWithoutItsProductFailsInsteadOfWritingDanglingMatches) {
+  vec("product", "gone", {0.96f, 0.04f, 0, 0});  // region 1's best match, if it were written
+  EXPECT_FALSE(match::owners_exist(store_->db(), "m1"));
+  const auto r = run();
+  ASSERT_EQ(r.stages.size(), 1u);
+  EXPECT_NE(r.stages[0].status, "ok");
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM matches"), 0);
+
+  store_->db().exec("DELETE FROM embeddings WHERE owner_id = 'gone'");
+  EXPECT_TRUE(match::owners_exist(store_->db(), "m1"));
+  store_->db().exec("INSERT INTO embeddings SELECT 'region', '01', model_id, dim, vector, source_sha, run_id"
+                    " FROM embeddings WHERE owner_id = '1'");  // "01" is not region 1's id
+  EXPECT_FALSE(match::owners_exist(store_->db(), "m1"));
+  store_->db().exec("DELETE FROM embeddings WHERE owner_id = '01'");
+  const auto ok = run();
+  ASSERT_EQ(ok.stages[0].status, "ok") << ok.stages[0].error;
+  EXPECT_EQ(query_int(*store_, "SELECT count(*) FROM matches WHERE product_id NOT IN (SELECT id FROM products)"), 0);
+  EXPECT_GT(query_int(*store_, "SELECT count(*) FROM matches"), 0);
 }
 
 TEST_F(MatchStageTest, MinSimilarityAndCategoryConsistency) {

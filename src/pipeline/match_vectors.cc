@@ -91,6 +91,18 @@ void load_rows(store::Database& db, const std::string& kind, const std::string& 
   if (i != rows.size()) throw Error(ErrorCode::kConflict, "embeddings changed while the match stage read them");
 }
 
+bool owners_exist(store::Database& db, const std::string& model) {
+  auto st = db.prepare(
+      "SELECT (SELECT count(*) FROM embeddings e WHERE e.owner_kind = 'region' AND e.model_id = ?1"
+      "        AND NOT EXISTS (SELECT 1 FROM regions r WHERE r.id = CAST(e.owner_id AS INTEGER)"
+      "                        AND CAST(r.id AS TEXT) = e.owner_id)) +"
+      "       (SELECT count(*) FROM embeddings e WHERE e.owner_kind = 'product' AND e.model_id = ?1"
+      "        AND NOT EXISTS (SELECT 1 FROM products p WHERE p.id = e.owner_id))");
+  st.bind(1, model);
+  st.step();
+  return st.column_int(0) == 0;
+}
+
 std::vector<float> gather(const VectorSet& v, const std::vector<index::Id>& rows) {
   std::vector<float> out(rows.size() * static_cast<size_t>(v.dim));
   for (size_t i = 0; i < rows.size(); ++i) {
