@@ -444,7 +444,7 @@ Metrics measure(store::Store& store, const config::Config& cfg, const Truth& tru
   m.coverage = re.stats.value("coverage", 0.0);
 
   const auto loaded = load_recommender(db, cfg, a.threads);
-  const Catalog& cat = loaded->catalog;
+  const Catalog& cat = *loaded->catalog;
   const Recommender& rec = *loaded->model;
   m.pairs = static_cast<std::int64_t>(loaded->pairs.pairs.size());
 

@@ -45,6 +45,14 @@ PipelineReport run_pipeline(store::Store& store, const config::Config& config,
 
   store::RunLock lock = store::RunLock::acquire(store.path());
   store.mark_interrupted_runs();
+  // What a stage leaves in the connection's ReadCache for a later stage (the match stage's product
+  // vectors, the cooccur stage's catalog) lives for this run only: between runs, other writers may
+  // change the store in ways the entries' keys are not made to see.
+  struct ClearReadCache {
+    store::Database& db;
+    explicit ClearReadCache(store::Database& d) : db(d) { db.read_cache().clear(); }
+    ~ClearReadCache() { db.read_cache().clear(); }
+  } clear_read_cache(store.db());
 
   PipelineReport report;
   for (size_t i = 0; i < names.size(); ++i) {

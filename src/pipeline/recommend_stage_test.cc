@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "ensemble/pipeline/pipeline.h"
+#include "ensemble/recommend/batch.h"
 #include "pipeline/pairs_fixture_test.h"
 #include "pipeline/stage_util.h"
 #include "recommend/test_store.h"
@@ -43,6 +44,20 @@ TEST(RecommendStage, WritesListsRerunsOnFeedbackAndIsIncremental) {
   EXPECT_EQ(query_int(ts.store(), "SELECT count(*) FROM recommendations WHERE product_id = 'T'"
                               " AND rec_product_id = 'S'"), 0);
   EXPECT_EQ(r.stages[0].result.stats["feedback_through"], 1);
+}
+
+// What the stages of a run share through the connection's ReadCache (the catalog, here) is gone
+// when the run ends: a later run reads the store again, whatever changed in between.
+TEST(RecommendStage, ARunLeavesNothingInTheReadCache) {
+  recommend::testing::TestStore ts;
+  fill_two_lookbooks(ts);
+  config::Config cfg;
+  const auto r = run_stages(ts.store(), cfg, {"cooccur", "recommend"});
+  ASSERT_EQ(r.stages[1].status, "ok") << r.stages[1].error;
+  const auto after = recommend::shared_catalog(ts.db(), cfg);  // read now, left in the cache
+  EXPECT_EQ(recommend::shared_catalog(ts.db(), cfg), after);
+  run_stages(ts.store(), cfg, {"cooccur"});
+  EXPECT_NE(recommend::shared_catalog(ts.db(), cfg), after);  // the run cleared it
 }
 
 // The stage's fingerprint sees product vectors without reading them: rows added or removed (count,

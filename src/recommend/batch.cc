@@ -54,10 +54,26 @@ std::string hex(std::uint64_t v) {
 constexpr const char* kListDigestsItem = "@list_digests";
 }  // namespace
 
+std::shared_ptr<const Catalog> shared_catalog(store::Database& db, const config::Config& config) {
+  const std::vector<std::string> overrides = config.get_list("cooccur.slot_map");
+  std::string key = nlohmann::json(overrides).dump();
+  {
+    auto st = db.prepare("SELECT count(*), coalesce(max(rowid), 0), coalesce(max(updated_at), '') FROM products");
+    st.step();
+    key += "|" + std::to_string(st.column_int(0)) + "|" + std::to_string(st.column_int(1)) + "|" + st.column_text(2);
+  }
+  constexpr const char* kEntry = "catalog";
+  if (auto cached = db.read_cache().find<Catalog>(kEntry, key)) return cached;
+  auto catalog = std::make_shared<const Catalog>(Catalog::load(db, SlotTable::with_overrides(overrides)));
+  db.read_cache().put<Catalog>(kEntry, std::move(key), catalog);
+  return catalog;
+}
+
 BatchReport run_cooccur(store::Database& db, const config::Config& config, std::int64_t run_id) {
   BatchReport report;
   const auto t0 = std::chrono::steady_clock::now();
-  const Catalog catalog = Catalog::load(db, SlotTable::with_overrides(config.get_list("cooccur.slot_map")));
+  const std::shared_ptr<const Catalog> shared = shared_catalog(db, config);
+  const Catalog& catalog = *shared;
   const PairOptions options = PairOptions::from_config(config);
   // Mutual matches only matter when non-mutual ones are discounted (cooccur.mutual_factor < 1).
   const MatchEvidence evidence =
@@ -96,34 +112,35 @@ std::unique_ptr<LoadedRecommender> load_recommender(store::Database& db, const c
                                                     int threads, bool with_reasons) {
   auto out = std::make_unique<LoadedRecommender>();
   const std::string scoring = config.get_string("cooccur.scoring");
-  out->catalog = Catalog::load(db, SlotTable::with_overrides(config.get_list("cooccur.slot_map")));
-  out->pairs = read_pairs(db, scoring, out->catalog);
+  out->catalog = shared_catalog(db, config);
+  const Catalog& catalog = *out->catalog;
+  out->pairs = read_pairs(db, scoring, catalog);
   RecommendOptions options = RecommendOptions::from_config(config);
   options.with_reasons = with_reasons;
   const auto t0 = std::chrono::steady_clock::now();
   NeighbourGraph graph;
   const int k = static_cast<int>(config.get_int("recommend.neighbours"));
   if (!options.reference && k > 0) {
-    std::vector<char> anchors(static_cast<size_t>(out->catalog.size()), 0);
+    std::vector<char> anchors(static_cast<size_t>(catalog.size()), 0);
     for (const auto& p : out->pairs.pairs) {
       anchors[static_cast<size_t>(p.a)] = 1;
       anchors[static_cast<size_t>(p.b)] = 1;
     }
-    const ProductVectors pv = ProductVectors::load(db, out->catalog);
+    const ProductVectors pv = ProductVectors::load(db, catalog);
     out->vectors_model = pv.model_id;
     out->vectors = pv.count();
-    graph = NeighbourGraph::build(out->catalog, pv, anchors, k,
+    graph = NeighbourGraph::build(catalog, pv, anchors, k,
                                   config.get_double("recommend.neighbour_temperature"), threads);
   }
   out->seconds_neighbours = since(t0);
   AttributeAffinity affinity;
   if (!options.reference) {
-    affinity = AttributeAffinity::learn(out->catalog, out->pairs,
+    affinity = AttributeAffinity::learn(catalog, out->pairs,
                                         config.get_list("recommend.attribute_backoff"));
   }
-  FeedbackTable feedback = FeedbackTable::load(db, out->catalog);
+  FeedbackTable feedback = FeedbackTable::load(db, catalog);
   out->feedback_through = feedback.last_id();
-  out->model = std::make_unique<Recommender>(out->catalog, out->pairs, std::move(graph),
+  out->model = std::make_unique<Recommender>(catalog, out->pairs, std::move(graph),
                                              std::move(affinity), read_slot_model(db, scoring),
                                              MerchRules::from_config(config), std::move(feedback),
                                              options);
@@ -138,7 +155,7 @@ namespace {
 // feedback. Equal digests give equal lists. *pairs_digest receives a digest of every pair's
 // products and weight (what the attribute affinity is learnt from: a run-wide input).
 std::vector<std::uint64_t> list_inputs(const LoadedRecommender& loaded, std::uint64_t* pairs_digest) {
-  const Catalog& catalog = loaded.catalog;
+  const Catalog& catalog = *loaded.catalog;
   const PairTable& pairs = loaded.pairs;
   const Recommender& rec = *loaded.model;
   const auto n = static_cast<size_t>(catalog.size());
@@ -188,7 +205,7 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
   BatchReport report;
   const auto t0 = std::chrono::steady_clock::now();
   const auto loaded = load_recommender(db, config, threads, false);
-  const Catalog& catalog = loaded->catalog;
+  const Catalog& catalog = *loaded->catalog;
   const Recommender& rec = *loaded->model;
   report.input_rows = catalog.size();
   const double load_s = since(t0);

@@ -1,5 +1,7 @@
 #include "ensemble/recommend/evidence.h"
 
+#include "ensemble/recommend/batch.h"
+
 #include <gtest/gtest.h>
 
 #include "recommend/test_store.h"
@@ -32,6 +34,31 @@ TEST(MatchEvidence, LoadsMutualMatchesOnlyWhenAsked) {
     EXPECT_EQ(without.candidates[0][i].score, with.candidates[0][i].score);
   }
   EXPECT_EQ(with.candidates[0][0].product, catalog.find("a"));
+}
+
+// The cooccur and recommend stages of one run share one catalog; any change an import makes to
+// the products (a new product, an updated one) gives another key and a fresh read.
+TEST(SharedCatalog, IsReadOnceUntilTheProductsChange) {
+  testing::TestStore ts;
+  for (const char* id : {"a", "b"}) ts.product(id, "top");
+  config::Config config;
+  const auto first = shared_catalog(ts.db(), config);
+  ASSERT_EQ(first->size(), 2);
+  EXPECT_EQ(shared_catalog(ts.db(), config), first);
+
+  ts.product("c", "shoes");
+  const auto added = shared_catalog(ts.db(), config);
+  EXPECT_NE(added, first);
+  EXPECT_EQ(added->size(), 3);
+
+  ts.db().exec("UPDATE products SET category = 'bag', updated_at = 'u' WHERE id = 'a'");
+  const auto updated = shared_catalog(ts.db(), config);
+  EXPECT_NE(updated, added);
+  EXPECT_EQ((*updated)[updated->find("a")].category, "bag");
+
+  config::Config other;
+  other.set("cooccur.slot_map", std::vector<std::string>{"bag=accessory"});
+  EXPECT_NE(shared_catalog(ts.db(), other), updated);  // another slot table
 }
 
 }  // namespace

@@ -26,13 +26,22 @@ struct BatchReport {
   nlohmann::json stats = nlohmann::json::object();
 };
 
+// The catalog under the slot table of cooccur.slot_map, as the cooccur and recommend stages read
+// it: taken from the connection's ReadCache when an entry there has the same slot overrides and
+// the products' count, largest rowid and latest updated_at (an import sets it on every change),
+// else read and left there. The pipeline clears the cache at the start and end of each run, and
+// no stage changes products.
+std::shared_ptr<const Catalog> shared_catalog(store::Database& db, const config::Config& config);
+
 // cooccur: catalog + regions + matches -> pairs (of cooccur.scoring) and slot_stats.
 BatchReport run_cooccur(store::Database& db, const config::Config& config, std::int64_t run_id);
 
 // Everything a Recommender needs, loaded from the store (pairs of cooccur.scoring, product
 // vectors and their neighbour graph, attribute affinity, slot table, rules, all feedback).
 struct LoadedRecommender {
-  Catalog catalog;
+  // Shared with the cooccur stage of the same pipeline run when it left the catalog in the
+  // connection's ReadCache (shared_catalog).
+  std::shared_ptr<const Catalog> catalog;
   PairTable pairs;
   std::string vectors_model;  // embedder id of the product vectors used for neighbours
   std::int64_t vectors = 0;
