@@ -60,7 +60,10 @@ std::shared_ptr<const Catalog> shared_catalog(store::Database& db, const config:
   {
     auto st = db.prepare("SELECT count(*), coalesce(max(rowid), 0), coalesce(max(updated_at), '') FROM products");
     st.step();
-    key += "|" + std::to_string(st.column_int(0)) + "|" + std::to_string(st.column_int(1)) + "|" + st.column_text(2);
+    for (int c = 0; c < 3; ++c) {
+      key += '|';
+      key += st.column_text(c);
+    }
   }
   constexpr const char* kEntry = "catalog";
   if (auto cached = db.read_cache().find<Catalog>(kEntry, key)) return cached;
@@ -336,11 +339,12 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
         clear.run();
       }
     }
-    total = stored_recommendations(db);
-    auto stored_lists = db.prepare("SELECT count(*) FROM recommendation_lists");
-    stored_lists.step();
+    // One pass over the stored lists for both counts (each pass reads the 60 MB table).
+    auto counts = db.prepare("SELECT coalesce(sum(n), 0), count(*) FROM recommendation_lists");
+    counts.step();
+    total = counts.column_int(0);
     write_state(db, "recommend", kListDigestsItem, "",
-                {{"stored_lists", stored_lists.column_int(0)}, {"lists", std::move(digests)}}, run_id);
+                {{"stored_lists", counts.column_int(1)}, {"lists", std::move(digests)}}, run_id);
     tx.commit();
   }
   {

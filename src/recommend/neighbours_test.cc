@@ -116,7 +116,9 @@ TEST(ProductVectors, RowsAreAlignedWithTheCatalogWhateverTheirOrder) {
   ASSERT_EQ(r.count(), 39);
   for (std::int32_t p = 0; p < f.catalog.size(); ++p) {
     ASSERT_EQ(r.has(p), f.vectors.has(p)) << p;
-    if (r.has(p)) EXPECT_TRUE(std::equal(r.row(p), r.row(p) + dim, f.vectors.row(p))) << p;
+    if (r.has(p)) {
+      EXPECT_TRUE(std::equal(r.row(p), r.row(p) + dim, f.vectors.row(p))) << p;
+    }
   }
 }
 
