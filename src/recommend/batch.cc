@@ -339,12 +339,10 @@ BatchReport run_recommend(store::Database& db, const config::Config& config, std
         clear.run();
       }
     }
-    // One pass over the stored lists for both counts (each pass reads the 60 MB table).
-    auto counts = db.prepare("SELECT coalesce(sum(n), 0), count(*) FROM recommendation_lists");
-    counts.step();
-    total = counts.column_int(0);
+    const StoredCounts counts = stored_counts(db);  // one pass over the 60 MB table for both
+    total = counts.recommendations;
     write_state(db, "recommend", kListDigestsItem, "",
-                {{"stored_lists", counts.column_int(1)}, {"lists", std::move(digests)}}, run_id);
+                {{"stored_lists", counts.lists}, {"lists", std::move(digests)}}, run_id);
     tx.commit();
   }
   {

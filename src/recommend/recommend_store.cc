@@ -236,10 +236,10 @@ std::int64_t write_lists(store::Database& db, const Catalog& catalog,
   return n;
 }
 
-std::int64_t stored_recommendations(store::Database& db) {
-  auto st = db.prepare("SELECT coalesce(sum(n), 0) FROM recommendation_lists");
+StoredCounts stored_counts(store::Database& db) {
+  auto st = db.prepare("SELECT coalesce(sum(n), 0), count(*) FROM recommendation_lists");
   st.step();
-  return st.column_int(0);
+  return {st.column_int(0), st.column_int(1)};
 }
 
 std::optional<StoredState> read_state(store::Database& db, const std::string& stage,

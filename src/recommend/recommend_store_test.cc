@@ -57,7 +57,8 @@ TEST_F(ListStoreTest, AnEncodedListIsJsonAndReadsBackAsWritten) {
   EXPECT_EQ(parsed[1][6], "N");
 
   EXPECT_EQ(write_lists(ts.db(), catalog, lists, {idx("T")}, ts.run()), 2);
-  EXPECT_EQ(stored_recommendations(ts.db()), 2);
+  EXPECT_EQ(stored_counts(ts.db()).recommendations, 2);
+  EXPECT_EQ(stored_counts(ts.db()).lists, 1);
   const auto back = read_recommendations(ts.db(), "T");
   ASSERT_EQ(back.size(), 2u);
   EXPECT_EQ(back[0].product, "B\"q\\1");
@@ -101,7 +102,7 @@ TEST_F(ListStoreTest, AListReplacesTheStoredOneAndAnEmptyListRemovesIt) {
   EXPECT_EQ(back[0].product, "N");
   EXPECT_EQ(back[1].product, "S");
   EXPECT_EQ(count("SELECT count(*) FROM recommendation_lists WHERE product_id = 'S'"), 0);
-  EXPECT_EQ(stored_recommendations(ts.db()), 2);
+  EXPECT_EQ(stored_counts(ts.db()).recommendations, 2);
 }
 
 // The plain reader (encode_list's own text) and nlohmann (any other JSON) read a list alike.

@@ -50,8 +50,12 @@ EncodedList encode_list(const std::vector<Recommendation>& list, const Catalog& 
 std::int64_t write_lists(store::Database& db, const Catalog& catalog,
                          const std::vector<EncodedList>& lists,
                          const std::vector<std::int32_t>& products, std::int64_t run_id);
-// Recommendations stored, over every list.
-std::int64_t stored_recommendations(store::Database& db);
+// Recommendations stored over every list, and the lists: one pass over the table.
+struct StoredCounts {
+  std::int64_t recommendations = 0;
+  std::int64_t lists = 0;
+};
+StoredCounts stored_counts(store::Database& db);
 
 // Small state a batch job keeps between runs: a stage_items row (stage, item "@name") whose
 // fingerprint says what the value was computed from and whose detail holds it as JSON.
