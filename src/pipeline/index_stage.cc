@@ -11,6 +11,7 @@
 //   - the embed stage's 'product-vectors' token, replaced whenever it writes or deletes product
 //     vectors (a re-embedded product, a new model: see embed_stage.cc);
 //   - the count and the largest rowid of product vector rows (rows added or removed by any writer);
+//     these two are store::product_vectors_stamp, which the recommend stage uses too;
 //   - products' rowids and ids (index ids are products.rowid; a deleted product leaves the index);
 //   - index.backend, the vector_indexes row, and the size and mtime of the index files.
 // When it matches, the index holds what a sync would leave there and the stage skips the sync.
@@ -48,14 +49,6 @@ std::string file_stamp(const fs::path& path) {
 // only (about 10 ms for the reference catalog's 44,000 products).
 std::string index_inputs(store::Store& store, const config::Config& config) {
   auto& db = store.db();
-  std::string token;
-  if (const auto t = item_state(db, "embed", "product-vectors")) token = t->fingerprint;
-  std::string vectors;
-  {
-    auto st = db.prepare(
-        "SELECT count(*), max(rowid) FROM embeddings WHERE owner_kind = 'product'");
-    if (st.step()) vectors = std::to_string(st.column_int(0)) + ":" + std::to_string(st.column_int(1));
-  }
   std::string products;
   {
     std::string joined;
@@ -78,8 +71,8 @@ std::string index_inputs(store::Store& store, const config::Config& config) {
     }
   }
   const fs::path path = search::product_index_path(store);
-  return fingerprint({index::canonical_index_spec(config.get_string("index.backend")), token,
-                      vectors, products, row, file_stamp(path),
+  return fingerprint({index::canonical_index_spec(config.get_string("index.backend")),
+                      store::product_vectors_stamp(db), products, row, file_stamp(path),
                       file_stamp(fs::path(path.string() + ".hnsw"))});
 }
 

@@ -9,6 +9,7 @@
 #include "ensemble/pipeline/stage.h"
 #include "ensemble/recommend/batch.h"
 #include "ensemble/recommend/queries.h"
+#include "ensemble/store/product_model.h"
 #include "pipeline/stage_util.h"
 #include "pipeline/stages.h"
 
@@ -41,13 +42,9 @@ class RecommendStage : public Stage {
         {digest(db, "SELECT count(*), coalesce(max(run_id), 0), coalesce(sum(score), 0) FROM pairs"
                     " WHERE scoring = ?", scoring),
          digest(db, "SELECT count(*), coalesce(max(run_id), 0) FROM slot_stats"),
-         // Product vectors as the index stage sees them without reading them (the rows hold 2 KB
-         // vectors: max(run_id) scanned 90 MB at reference scale): the embed stage's token,
-         // replaced whenever it writes or deletes product vectors, and the count and largest rowid
-         // of the rows (from the primary-key index).
-         item_state(db, "embed", "product-vectors").value_or(ItemState{}).fingerprint,
-         digest(db, "SELECT count(*), coalesce(max(rowid), 0) FROM embeddings"
-                    " WHERE owner_kind = 'product'"),
+         // Product vectors as the index stage sees them, without reading them (the rows hold 2 KB
+         // vectors: max(run_id) scanned 90 MB at reference scale).
+         store::product_vectors_stamp(db),
          digest(db, "SELECT count(*), coalesce(max(updated_at), '') FROM products"),
          digest(db, "SELECT count(*), coalesce(max(id), 0) FROM feedback"),
          ctx.config.section_json("recommend").dump(), ctx.config.section_json("cooccur").dump()});

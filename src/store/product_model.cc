@@ -38,19 +38,25 @@ std::string current_product_model(Database& db) {
   return newest;
 }
 
-std::string product_vectors_key(Database& db, const std::string& model) {
-  std::string key = model;
+std::string product_vectors_stamp(Database& db, const std::string& model) {
+  std::string stamp;
   {
     auto st = db.prepare(
         "SELECT fingerprint FROM stage_items WHERE stage = 'embed' AND item_id = 'product-vectors'");
-    key += "|" + (st.step() ? st.column_text(0) : std::string("-"));
+    stamp = st.step() ? st.column_text(0) : std::string("-");
   }
   auto st = db.prepare(
-      "SELECT count(*), coalesce(max(rowid), 0) FROM embeddings WHERE owner_kind = 'product' AND model_id = ?");
-  st.bind(1, model);
+      model.empty() ? "SELECT count(*), coalesce(max(rowid), 0) FROM embeddings WHERE owner_kind = 'product'"
+                    : "SELECT count(*), coalesce(max(rowid), 0) FROM embeddings WHERE owner_kind = 'product'"
+                      " AND model_id = ?");
+  if (!model.empty()) st.bind(1, model);
   st.step();
-  key += "|" + std::to_string(st.column_int(0)) + "|" + std::to_string(st.column_int(1));
-  return key;
+  stamp += "|" + std::to_string(st.column_int(0)) + "|" + std::to_string(st.column_int(1));
+  return stamp;
+}
+
+std::string product_vectors_key(Database& db, const std::string& model) {
+  return model + "|" + product_vectors_stamp(db, model);
 }
 
 }  // namespace ensemble::store

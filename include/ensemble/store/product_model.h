@@ -27,9 +27,13 @@ struct ProductVectorRows {
 };
 inline constexpr const char* kProductVectorsEntry = "product-vectors";
 
-// The cache key of `model`'s product vectors as they are now, without reading them: the model, the
-// embed stage's 'product-vectors' token (replaced in the transaction of every write or deletion of
-// product vectors), and the count and largest rowid of the product rows (from an index).
+// The product vectors as they are now, without reading them (indexes only): the embed stage's
+// 'product-vectors' token (replaced in the transaction of every write or deletion of product
+// vectors) and the count and largest rowid of the product rows — of every model, or of `model`
+// when given. The index and recommend stages fingerprint their input with it.
+std::string product_vectors_stamp(Database& db, const std::string& model = "");
+
+// The cache key of `model`'s product vectors as they are now: the model and its stamp.
 std::string product_vectors_key(Database& db, const std::string& model);
 
 }  // namespace ensemble::store

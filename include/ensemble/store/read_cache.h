@@ -36,7 +36,6 @@ class ReadCache {
     entries_.insert_or_assign(name, Entry{std::move(key), std::type_index(typeid(T)), std::move(value)});
   }
 
-  void erase(const std::string& name) { entries_.erase(name); }
   void clear() { entries_.clear(); }
 
  private:
