@@ -32,6 +32,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -47,6 +48,7 @@
 #include "ensemble/segment/region_filters.h"
 #include "ensemble/segment/segmenter.h"
 #include "ensemble/util/error.h"
+#include "segment/classic_internal.h"
 
 namespace fs = std::filesystem;
 using namespace ensemble::segment;
@@ -58,6 +60,7 @@ struct Args {
   std::string spec = "classic";
   std::string config = "{}";
   int limit = 1000000, cc0_limit = 1000000, timing = 0, judge_n = 30;
+  fs::path misses, dump_nodes;
   bool diagnose = false, judge_only = false;
 };
 
@@ -83,6 +86,8 @@ Args parse(int argc, char** argv) {
     else if (k == "--judge") a.judge = val();
     else if (k == "--judge-n") a.judge_n = std::stoi(val());
     else if (k == "--diagnose") a.diagnose = true;
+    else if (k == "--misses") a.misses = val();
+    else if (k == "--dump-nodes") a.dump_nodes = val();
     else if (k == "--judge-only") a.judge_only = true;
     else {
       std::cerr << "unknown argument " << k << " (see the top of bench/segment_eval.cc)\n";
@@ -115,6 +120,7 @@ const char* verdict(bool ok) { return ok ? "MET" : "NOT MET"; }
 struct Item {
   int outfit;
   std::string slot;
+  std::string category;
   double visible;
   cv::Mat mask;
   cv::Rect box;
@@ -142,6 +148,7 @@ std::vector<Item> load_items(const nlohmann::json& lb, cv::Size image_size, cv::
       Item item;
       item.outfit = outfit_index;
       item.slot = it.value("slot", std::string("?"));
+      item.category = it.value("category", std::string("?"));
       item.visible = it.value("visible_fraction", 1.0);
       cv::Mat full = cv::Mat::zeros(image_size, CV_8UC1);
       std::vector<std::vector<cv::Point>> polys;
@@ -389,14 +396,52 @@ void diagnose_sample(const Args& args, const SegmenterConfig& base) {
     const cv::Mat work = to_long_side(img, std::min(base.classic_work_size, std::max(img.cols, img.rows)));
     const std::vector<Item> items = load_items(lb, img.size(), work.size());
     std::vector<std::vector<double>> best(items.size(), std::vector<double>(ns, 0.0));
+    std::vector<cv::Mat> best_pool_mask(items.size());
     for (std::size_t s = 0; s < ns; ++s) {
       const SegmentationResult res = segs[s]->segment(work);
       regions_after[s] += res.kept_count();
       for (std::size_t i = 0; i < items.size(); ++i) {
         if (items[i].area == 0) continue;
         for (const auto& r : res.regions) {
-          if (r.kept) best[i][s] = std::max(best[i][s], region_iou(r, items[i].mask, items[i].box, items[i].area));
+          if (!r.kept) continue;
+          const double iou = region_iou(r, items[i].mask, items[i].box, items[i].area);
+          if (iou > best[i][s]) {
+            best[i][s] = iou;
+            if (s == 0) best_pool_mask[i] = r.mask;
+          }
         }
+      }
+    }
+    // --misses: a crop per item that no candidate covers (green: the item; red: its best candidate).
+    if (!args.misses.empty()) {
+      fs::create_directories(args.misses);
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        if (items[i].area == 0 || best[i][0] >= 0.5) continue;
+        const cv::Rect b = items[i].box;
+        const int pad = std::max(b.width, b.height) / 2 + 4;
+        const cv::Rect crop = cv::Rect(b.x - pad, b.y - pad, b.width + 2 * pad, b.height + 2 * pad) &
+                              cv::Rect(0, 0, work.cols, work.rows);
+        const double up = 240.0 / std::max(crop.width, crop.height);
+        auto scaled = [&](const cv::Mat& m, int interp) {
+          cv::Mat out;
+          cv::resize(m(crop), out, cv::Size(), up, up, interp);
+          return out;
+        };
+        cv::Mat plain = scaled(work, cv::INTER_NEAREST), drawn = plain.clone();
+        auto outline = [&](const cv::Mat& mask, cv::Scalar colour) {
+          if (mask.empty()) return;
+          std::vector<std::vector<cv::Point>> cs;
+          cv::findContours(scaled(mask, cv::INTER_NEAREST), cs, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_NONE);
+          cv::drawContours(drawn, cs, -1, colour, 1);
+        };
+        outline(items[i].mask, cv::Scalar(0, 255, 0));
+        outline(best_pool_mask[i], cv::Scalar(0, 0, 255));
+        cv::Mat pair;
+        cv::hconcat(plain, drawn, pair);
+        char name[128];
+        std::snprintf(name, sizeof name, "%s_%zu_%s_%.2f.png", lb["id"].get<std::string>().c_str(), i,
+                      items[i].category.c_str(), best[i][0]);
+        cv::imwrite((args.misses / name).string(), pair);
       }
     }
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -437,6 +482,65 @@ void diagnose_sample(const Args& args, const SegmenterConfig& base) {
     for (std::size_t s = 1; s < ns; ++s) std::printf(" %d", v[s]);
     std::printf("\n");
   }
+}
+
+// --dump-nodes FILE: one CSV row per eligible hierarchy node of the sample lookbooks (the classic
+// backend's candidates before scoring): the features of classic::node_features, the current score,
+// and the node's IoU with the ground-truth item it best covers — the training data of the region
+// quality model (tools/fit_region_model.py).
+void dump_nodes(const Args& args, const SegmenterConfig& config) {
+  namespace cl = ensemble::segment::classic;
+  const nlohmann::json gt = nlohmann::json::parse(std::ifstream(args.sample / "ground_truth.json"));
+  std::ofstream out(args.dump_nodes);
+  out << std::setprecision(9);
+  out << "image,tree,node";
+  for (const char* name : cl::kNodeFeatureNames) out << ',' << name;
+  out << ",score,iou\n";
+  int images = 0;
+  for (const auto& lb : gt["lookbooks"]) {
+    if (images >= args.limit) break;
+    const cv::Mat img = cv::imread((args.sample / lb["image"].get<std::string>()).string(), cv::IMREAD_COLOR);
+    if (img.empty()) continue;
+    const cv::Mat work = to_long_side(img, std::min(config.classic_work_size, std::max(img.cols, img.rows)));
+    const std::vector<Item> items = load_items(lb, img.size(), work.size());
+    const cl::Features features = cl::make_features(work);
+    const std::vector<RegionHierarchy> trees = cl::build_hierarchies(features);
+    const double pixels = static_cast<double>(work.total());
+    const auto min_area = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(config.min_area_frac * pixels)));
+    const auto max_area = static_cast<std::int64_t>(config.max_area_frac * pixels);
+    const auto agreement = cl::consensus(trees, min_area, max_area);
+    for (std::size_t t = 0; t < trees.size(); ++t) {
+      const RegionHierarchy& tree = trees[t];
+      const auto& nodes = tree.nodes();
+      const std::size_t ni = items.size();
+      std::vector<std::vector<double>> inter(nodes.size(), std::vector<double>(ni, 0));
+      for (int y = 0; y < work.rows; ++y) {
+        for (int x = 0; x < work.cols; ++x) {
+          const int l = tree.labels().at<int>(y, x);
+          for (std::size_t k = 0; k < ni; ++k) inter[l][k] += items[k].mask.at<uchar>(y, x) ? 1 : 0;
+        }
+      }
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const auto& nd = nodes[i];
+        if (nd.left >= 0) {
+          for (std::size_t k = 0; k < ni; ++k) inter[i][k] = inter[nd.left][k] + inter[nd.right][k];
+        }
+        if (nd.parent < 0 || nd.area < min_area || nd.area > max_area) continue;
+        double iou = 0;
+        for (std::size_t k = 0; k < ni; ++k) {
+          const double u = static_cast<double>(nd.area + items[k].area) - inter[i][k];
+          if (u > 0) iou = std::max(iou, inter[i][k] / u);
+        }
+        const float c = agreement[t][i];
+        out << images << ',' << t << ',' << i;
+        const auto f = cl::node_features(tree, static_cast<int>(i), pixels, static_cast<int>(t), c);
+        for (float v : f) out << ',' << v;
+        out << ',' << cl::region_quality(f) << ',' << iou << '\n';
+      }
+    }
+    ++images;
+  }
+  std::printf("dumped the hierarchy nodes of %d lookbooks to %s\n", images, args.dump_nodes.c_str());
 }
 
 void eval_cc0(const Args& args, const Segmenter& seg, std::vector<fs::path>* timing_images) {
@@ -568,6 +672,10 @@ int main(int argc, char** argv) {
     const auto seg = make_segmenter(args.spec, config);
     std::printf("segmenter %s\nconfig %s\n", seg->id().c_str(), seg->config_json().c_str());
     std::vector<fs::path> sample_images, cc0_images;
+    if (!args.sample.empty() && !args.dump_nodes.empty()) {
+      dump_nodes(args, config);
+      return 0;
+    }
     if (!args.sample.empty() && args.diagnose) diagnose_sample(args, config);
     if (!args.sample.empty()) eval_sample(args, *seg, &sample_images);
     if (!args.cc0.empty()) eval_cc0(args, *seg, &cc0_images);

@@ -55,6 +55,8 @@ const std::vector<KeySpec>& schema() {
        "a border-touching region whose colours match the border's this well is background"},
       {"segment.skin_max_frac", ValueType::kDouble, 0.9, 0, 1.01, {},
        "drop regions with at least this share of skin-coloured pixels; 1.01 disables"},
+      {"segment.skin_keep_item_prob", ValueType::kDouble, 0.3, 0, 1.01, {},
+       "...unless the segmenter rates the region a product with this probability (classic only; 1.01 disables)"},
       {"segment.min_thickness_frac", ValueType::kDouble, 0.012, 0, 1, {},
        "drop regions thinner than this fraction of the image's shorter side"},
       {"segment.containment_thresh", ValueType::kDouble, 0.9, 0, 1.01, {},

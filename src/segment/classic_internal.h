@@ -3,7 +3,9 @@
 
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <cmath>
+#include <iterator>
 #include <vector>
 
 #include "ensemble/segment/mask_filters.h"
@@ -39,18 +41,31 @@ std::vector<RegionHierarchy> build_hierarchies(const Features& f);
 float tau_of(const RegionHierarchy& tree, int node);
 // log(parent height / height): how long the region survives merging; 0 for the root.
 float life_of(const RegionHierarchy& tree, int node);
-// The fitted IoU of a node with the item it best covers: a logistic model over the node's features
-// (size, merge heights, outline and inside contrast, fill, raggedness, skin and background priors),
-// fitted on synthetic lookbooks of another seed than the evaluation's (docs/SEGMENTATION.md).
-float fitted_iou(const RegionHierarchy& tree, int node, double image_pixels);
+// The features of a hierarchy node that the region-quality model reads (kNodeFeatureNames, in
+// order): its size, merge heights, contrasts, shape, priors, agreement with the other hierarchies
+// and relation to its parent and sibling. Nothing about where it lies in the image or its colour.
+inline constexpr const char* kNodeFeatureNames[] = {
+    "log_area", "height", "parent_height", "life", "height_gap", "outline_contrast", "inside_contrast",
+    "fill", "raggedness", "skin", "background", "leaf", "agreement", "log_parent_share", "log_aspect",
+    "frame_sides", "scale", "sibling_colour", "child_balance"};
+inline constexpr int kNodeFeatureCount = static_cast<int>(std::size(kNodeFeatureNames));
+std::array<float, kNodeFeatureCount> node_features(const RegionHierarchy& tree, int node, double image_pixels,
+                                                   int scale_index, float agreement);
+// The region-quality model: the probability, in [0, 1], that a node covers a ground-truth item with
+// IoU >= 0.5 (gradient-boosted trees fitted on synthetic lookbooks by scripts/fit_region_model.py;
+// docs/SEGMENTATION.md). The classic segmenter's score.
+float region_quality(const std::array<float, kNodeFeatureCount>& features);
 // Agreement of a node with the other hierarchies (superpixels at other scales): the mean over the
 // other trees of the best box IoU × area ratio with one of their nodes of similar area (within
 // 0.7..1.43×). Outlines that every superpixel scale finds are object outlines; fragments of a texture
 // move with the scale. Per tree, per node (0 for nodes outside the area range).
 std::vector<std::vector<float>> consensus(const std::vector<RegionHierarchy>& trees, std::int64_t min_area,
                                           std::int64_t max_area);
-// SAM-like predicted IoU from score = fitted IoU × consensus²: linear, 0.88 (SAM's default threshold)
-// at a score of 0.02 and 1 at 0.52 (the classic score is not calibrated like SAM's IoU head).
+// The score (region_quality) at which the predicted IoU is SAM's default threshold, 0.88: at 0.01 the
+// pool keeps the accessories the model is unsure of; higher cuts lose them (docs/SEGMENTATION.md).
+inline constexpr float kScoreAtSamThreshold = 0.01f;
+// SAM-like predicted IoU from the score: linear, 0.88 at kScoreAtSamThreshold and 1 at a score of 1
+// (the value is a rank with SAM's threshold at a useful cut, not a calibrated IoU).
 float predicted_iou(float score);
 // Per-leaf logits of candidate `node` prompted at `seed_leaf` (see classic_segmenter.cc).
 std::vector<float> leaf_logits(const RegionHierarchy& tree, int node, int seed_leaf);

@@ -54,6 +54,7 @@ std::size_t add_pair_unions(std::vector<MaskCandidate>& c, const cv::Mat& lab8) 
       u.area = c[i].area + c[j].area;
       // As confident as its weaker half: a pair is no more an object than each of its parts.
       u.predicted_iou = std::min(c[i].predicted_iou, c[j].predicted_iou);
+      u.item_probability = std::min(c[i].item_probability, c[j].item_probability);
       u.stability = std::min(c[i].stability, c[j].stability);
       u.point = c[i].predicted_iou >= c[j].predicted_iou ? c[i].point : c[j].point;
       // The same pair is found through several hierarchies: keep one union per box.

@@ -6,9 +6,10 @@
 //   3. Prompts: SAM's N×N grid — in each hierarchy, the 3 best-scored regions on the way from the
 //      prompt's superpixel to the root — plus one prompt inside every other region whose score passes
 //      the predicted-IoU threshold (prompts cost nothing here; an 8×8 grid misses most accessories).
-//   4. Score = fitted IoU (a logistic model over the region's features) × agreement² (whether the
-//      hierarchies of other superpixel scales find the same region); predicted IoU is a linear map of
-//      the score that puts SAM's default 0.88 at a useful cut (classic_internal.h).
+//   4. Score = the region-quality model (gradient-boosted trees over the node's features, among them
+//      its agreement with the hierarchies of the other superpixel scales): the probability that the
+//      region covers an item with IoU >= 0.5. Predicted IoU is a linear map of the score that puts
+//      SAM's default 0.88 at a useful cut (classic_internal.h).
 //   5. SAM's filters in SAM's order: predicted IoU, stability, area, box NMS, holes and islands;
 //      then the region quality filters and outfit contexts (segment_common.h).
 //
@@ -75,10 +76,15 @@ class ClassicSegmenter final : public Segmenter {
     };
 
     const std::vector<std::vector<float>> agreement = consensus(trees, min_area, max_area);
-    auto score_of = [&](int t, int node) {
-      const float c = agreement[t][node];
-      return fitted_iou(trees[t], node, pixels) * c * c;
-    };
+    std::vector<std::vector<float>> quality(trees.size());
+    for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
+      quality[t].assign(trees[t].nodes().size(), 0.f);
+      for (int i = 0; i < static_cast<int>(trees[t].nodes().size()); ++i) {
+        if (!eligible(trees[t], i)) continue;
+        quality[t][i] = region_quality(node_features(trees[t], i, pixels, t, agreement[t][i]));
+      }
+    }
+    auto score_of = [&](int t, int node) { return quality[t][node]; };
     const std::vector<cv::Point2f> grid = grid_points_for_image(config_.points_per_side, work.size());
     for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
       const RegionHierarchy& tree = trees[t];
@@ -118,7 +124,8 @@ class ClassicSegmenter final : public Segmenter {
     std::vector<MaskCandidate> cands;
     for (const Prompted& pr : prompted) {
       MaskCandidate c;
-      c.predicted_iou = predicted_iou(score_of(pr.tree, pr.node));
+      c.item_probability = score_of(pr.tree, pr.node);
+      c.predicted_iou = predicted_iou(c.item_probability);
       c.point = pr.point;
       cands.push_back(std::move(c));
       scored.push_back(pr);

@@ -10,8 +10,8 @@ namespace ensemble::segment {
 // The classic segmenter's id(): "classic" plus the version of its algorithm, so that lineage (the
 // segment stage fingerprints id() + config) changes when the algorithm does. make_segmenter accepts
 // "classic" and this id. v2: the skin rule's hue test and the cap's deferral of backdrop-coloured
-// regions (docs/SEGMENTATION.md).
-inline constexpr char kClassicSegmenterId[] = "classic#v2";
+// regions; v3: the region-quality model (gradient-boosted trees) as the score (docs/SEGMENTATION.md).
+inline constexpr char kClassicSegmenterId[] = "classic#v3";
 
 std::unique_ptr<Segmenter> make_classic_segmenter(const SegmenterConfig& config);
 

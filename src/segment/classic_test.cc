@@ -246,8 +246,10 @@ TEST(ClassicScoring, HierarchyShortcutEqualsSamFunctionsOnPaintedLogits) {
 }
 
 TEST(ClassicScoring, PredictedIouMapAndAgreement) {
-  EXPECT_FLOAT_EQ(classic::predicted_iou(0.02f), 0.88f);
-  EXPECT_LT(classic::predicted_iou(0.01f), 0.88f);
+  EXPECT_FLOAT_EQ(classic::predicted_iou(classic::kScoreAtSamThreshold), 0.88f);
+  EXPECT_LT(classic::predicted_iou(classic::kScoreAtSamThreshold / 2), 0.88f);
+  EXPECT_GT(classic::predicted_iou(0.5f), classic::predicted_iou(0.2f));
+  EXPECT_FLOAT_EQ(classic::predicted_iou(1.f), 1.f);
   EXPECT_FLOAT_EQ(classic::predicted_iou(10.f), 1.f);
   EXPECT_FLOAT_EQ(classic::predicted_iou(-10.f), 0.f);
   const cv::Mat image = draw_scene({160, 180}, 30, nullptr);
@@ -265,6 +267,44 @@ TEST(ClassicScoring, PredictedIouMapAndAgreement) {
     }
   }
   EXPECT_GT(best, 0.8f);
+}
+
+// The region-quality model ranks the drawn garments' regions above the rest: over the hierarchies
+// (whose candidates the segmenter pools), each garment's best node (box IoU > 0.9 with it) scores
+// higher than nine in ten nodes, and higher than any piece of the backdrop.
+TEST(ClassicScoring, TheQualityModelRanksGarmentsAboveTheRest) {
+  std::vector<cv::Rect> items;
+  const cv::Mat image = draw_scene({160, 220}, 30, &items);
+  const std::vector<RegionHierarchy> trees = classic::build_hierarchies(classic::make_features(image));
+  const double pixels = static_cast<double>(image.total());
+  const auto agreement = classic::consensus(trees, 10, 160 * 220);
+  std::vector<float> scores;
+  float backdrop = 0;
+  std::vector<float> item_best(items.size(), -1.f);
+  for (std::size_t t = 0; t < trees.size(); ++t) {
+    const auto& nodes = trees[t].nodes();
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (nodes[i].parent < 0 || nodes[i].area < 10) continue;
+      const auto f = classic::node_features(trees[t], static_cast<int>(i), pixels, static_cast<int>(t), agreement[t][i]);
+      ASSERT_EQ(f[11], i < static_cast<std::size_t>(trees[t].leaf_count()) ? 1.f : 0.f);  // "leaf"
+      const float q = classic::region_quality(f);
+      ASSERT_GE(q, 0.f);
+      ASSERT_LE(q, 1.f);
+      scores.push_back(q);
+      bool on_item = false;
+      for (std::size_t k = 0; k < items.size(); ++k) {
+        if (box_iou(nodes[i].box, items[k]) > 0.9f) item_best[k] = std::max(item_best[k], q);
+        on_item = on_item || (nodes[i].box & items[k]).area() > 0;
+      }
+      if (!on_item) backdrop = std::max(backdrop, q);
+    }
+  }
+  std::sort(scores.begin(), scores.end());
+  const float p90 = scores[scores.size() * 9 / 10];
+  for (std::size_t k = 0; k < items.size(); ++k) {
+    EXPECT_GT(item_best[k], p90) << "item " << k;
+    EXPECT_GT(item_best[k], backdrop) << "item " << k;
+  }
 }
 
 }  // namespace

@@ -276,7 +276,9 @@ void apply_region_filters(std::vector<MaskCandidate>& c, const cv::Mat& bgr,
                              config.background_colour_match);
       }));
   run("skin", per_region([&](const MaskCandidate& m) {
-        return config.skin_max_frac <= 1.0 && skin_fraction(bgr, m.mask) >= config.skin_max_frac;
+        const bool rated_product = m.item_probability >= 0.f && config.skin_keep_item_prob <= 1.0 &&
+                                   m.item_probability >= config.skin_keep_item_prob;
+        return config.skin_max_frac <= 1.0 && !rated_product && skin_fraction(bgr, m.mask) >= config.skin_max_frac;
       }));
   const double min_thickness = config.min_thickness_frac * std::min(bgr.cols, bgr.rows);
   run("thin", per_region([&](const MaskCandidate& m) {

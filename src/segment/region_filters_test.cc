@@ -207,6 +207,29 @@ TEST(RegionFilters, ApplyCountsEachStepAndCaps) {
   EXPECT_EQ(dropped[4].second, "cap");
 }
 
+// A skin-coloured region goes unless the backend rates it a product (a camel bag): the classic
+// backend's item probability at or above skin_keep_item_prob keeps it; no probability (SAM's -1) or
+// a low one does not, nor does any probability once the exemption is disabled.
+TEST(RegionFilters, SkinKeepsRegionsTheBackendRatesProducts) {
+  cv::Mat img(100, 100, CV_8UC3, cv::Scalar(40, 160, 40));
+  img(cv::Rect(10, 10, 30, 30)).setTo(cv::Scalar(120, 150, 220));  // skin-coloured
+  const cv::Mat mask = rect_mask(img.size(), {10, 10, 30, 30});
+  auto dropped_as_skin = [&](float item_probability, double keep) {
+    std::vector<MaskCandidate> c{cand(mask)};
+    c[0].item_probability = item_probability;
+    SegmenterConfig cfg;
+    cfg.skin_keep_item_prob = keep;
+    FilterStats stats;
+    apply_region_filters(c, img, cfg, stats, nullptr);
+    return c.empty();
+  };
+  EXPECT_TRUE(dropped_as_skin(-1.f, 0.3));   // SAM: by colour alone
+  EXPECT_TRUE(dropped_as_skin(0.1f, 0.3));   // rated unlikely a product
+  EXPECT_FALSE(dropped_as_skin(0.3f, 0.3));  // rated a product
+  EXPECT_FALSE(dropped_as_skin(0.9f, 0.3));
+  EXPECT_TRUE(dropped_as_skin(0.9f, 1.01));  // the exemption disabled
+}
+
 TEST(RegionFilters, CapPrefersRegionsThatDoNotRepeatAKeptOne) {
   const cv::Size s(100, 100);
   std::vector<MaskCandidate> c;  // best first

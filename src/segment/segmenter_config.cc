@@ -34,6 +34,7 @@ void visit_fields(Config& c, Visitor&& v) {
   v("background_frame_frac", c.background_frame_frac);
   v("background_colour_match", c.background_colour_match);
   v("skin_max_frac", c.skin_max_frac);
+  v("skin_keep_item_prob", c.skin_keep_item_prob);
   v("min_thickness_frac", c.min_thickness_frac);
   v("containment_thresh", c.containment_thresh);
   v("containment_area_ratio", c.containment_area_ratio);
@@ -71,6 +72,7 @@ void SegmenterConfig::validate() const {
   check_range("background_frame_frac", background_frame_frac, 0, 1.01);
   check_range("background_colour_match", background_colour_match, 0, 1.01);
   check_range("skin_max_frac", skin_max_frac, 0, 1.01);
+  check_range("skin_keep_item_prob", skin_keep_item_prob, 0, 1.01);
   check_range("min_thickness_frac", min_thickness_frac, 0, 1);
   check_range("containment_thresh", containment_thresh, 0, 1.01);
   check_range("containment_area_ratio", containment_area_ratio, 0, 1.01);

@@ -21,7 +21,7 @@ TEST(Factory, ClassicRoundTripsItsSpecAndConfig) {
   SegmenterConfig cfg;
   cfg.points_per_side = 12;
   auto s = make_segmenter("classic", cfg);
-  EXPECT_EQ(s->id(), "classic#v2");  // the algorithm's version goes into lineage with the config
+  EXPECT_EQ(s->id(), "classic#v3");  // the algorithm's version goes into lineage with the config
   auto again = make_segmenter(s->id(), SegmenterConfig::from_json(s->config_json()));
   EXPECT_EQ(again->id(), s->id());
   EXPECT_EQ(again->config_json(), s->config_json());
@@ -29,8 +29,9 @@ TEST(Factory, ClassicRoundTripsItsSpecAndConfig) {
 }
 
 TEST(Factory, ClassicRejectsAnotherAlgorithmVersion) {
-  EXPECT_EQ(make_segmenter("classic#v2")->id(), "classic#v2");
+  EXPECT_EQ(make_segmenter("classic#v3")->id(), "classic#v3");
   EXPECT_EQ(code_of([] { make_segmenter("classic#v1"); }), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(code_of([] { make_segmenter("classic#v2"); }), ErrorCode::kInvalidArgument);
   EXPECT_EQ(code_of([] { make_segmenter("classic#"); }), ErrorCode::kInvalidArgument);
 }
 

@@ -25,6 +25,9 @@ struct MaskCandidate {
   cv::Rect box;                // tight box of mask (x, y, w, h); empty for an empty mask
   std::int64_t area = 0;
   cv::Point2f point;           // the prompt
+  // The backend's probability that the region is a product, when it has one (classic: its
+  // region-quality model); -1 when it has none (SAM's IoU head rates the mask, not what it shows).
+  float item_probability = -1.f;
 };
 
 // SAM's build_point_grid(n): n×n points in [0, 1]², offsets 1/(2n) from the edges, row-major with y

@@ -54,6 +54,11 @@ struct SegmenterConfig {
   // Skin/face: a region whose pixels are skin-coloured (YCrCb rule) for >= this share is dropped.
   // Default 0.9 (garments in beige, camel or rust pass the rule too, so only near-pure skin goes). 1.01 disables.
   double skin_max_frac = 0.9;
+  // ...unless the backend rates the region a product with at least this probability
+  // (MaskCandidate::item_probability; the classic backend's region-quality model, which sees shape
+  // and outline as well as colour: camel, tan and beige garments pass the colour rule). Backends
+  // without that probability (SAM) drop by colour alone. Default 0.3. 1.01 disables.
+  double skin_keep_item_prob = 0.3;
   // Too thin: a region whose thickness (twice its largest inscribed radius) is < this fraction of the
   // image's shorter side is dropped (seams, straps, edges). Default 0.012. 0 disables.
   double min_thickness_frac = 0.012;
