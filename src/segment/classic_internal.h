@@ -55,6 +55,20 @@ std::array<float, kNodeFeatureCount> node_features(const RegionHierarchy& tree, 
 // IoU >= 0.5 (gradient-boosted trees fitted on synthetic lookbooks by scripts/fit_region_model.py;
 // docs/SEGMENTATION.md). The classic segmenter's score.
 float region_quality(const std::array<float, kNodeFeatureCount>& features);
+// classic#v2's score: a logistic model of the IoU of a node with the item it best covers over 13 of
+// its features, times the square of its agreement (fitted on seed-7 sample lookbooks).
+float v2_score(const RegionHierarchy& tree, int node, double image_pixels, float agreement);
+// v2's map of its score to a predicted IoU: 0.88 at 0.02, 1 at 0.52.
+float v2_predicted_iou(float v2_score);
+// Regions at least this share of the image take the larger of the two predicted IoUs. The trees
+// never saw an item larger than a figure's garment in a lookbook, and on real product photos (one
+// garment filling the frame, clothing-cc0) they rank the whole garment below its parts; v2's simpler
+// model does not (judged by eye, docs/SEGMENTATION.md).
+inline constexpr double kV2MinAreaFrac = 0.05;
+// The predicted IoU of a node: predicted_iou(item_probability), or for a node of kV2MinAreaFrac of the
+// image or more, the larger of that and v2_predicted_iou(v2_score).
+float node_predicted_iou(const RegionHierarchy& tree, int node, double image_pixels, float item_probability,
+                         float agreement);
 // Agreement of a node with the other hierarchies (superpixels at other scales): the mean over the
 // other trees of the best box IoU × area ratio with one of their nodes of similar area (within
 // 0.7..1.43×). Outlines that every superpixel scale finds are object outlines; fragments of a texture

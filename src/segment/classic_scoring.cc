@@ -107,6 +107,41 @@ std::array<float, kNodeFeatureCount> node_features(const RegionHierarchy& tree, 
           static_cast<float>(balance)};
 }
 
+float v2_score(const RegionHierarchy& tree, int node, double image_pixels, float agreement) {
+  const HierarchyNode& n = tree.nodes()[node];
+  if (n.parent < 0 || n.area <= 0) return 0.f;
+  const HierarchyNode& parent = tree.nodes()[n.parent];
+  const double la = std::log(static_cast<double>(n.area) / image_pixels);
+  const double f[] = {1.0,
+                      la,
+                      la * la,
+                      n.height,
+                      parent.height,
+                      std::min(3.0, static_cast<double>(life_of(tree, node))),
+                      parent.height - n.height,
+                      n.mean_outline_contrast() / 50.0,
+                      n.mean_inside_contrast() / 50.0,
+                      static_cast<double>(n.area) / std::max(1, n.box.area()),
+                      n.outline_length / std::sqrt(static_cast<double>(n.area)) / 10.0,
+                      n.mean_prior[0],
+                      n.mean_prior[1],
+                      node < tree.leaf_count() ? 1.0 : 0.0};
+  static constexpr double kWeights[] = {0.43024, -0.03465, -0.06861, 0.17546, 0.08207, -0.13228, -0.11251,
+                                        0.83341, -0.22069, -0.23216, -0.55109, -0.65987, -5.24029, -0.12706};
+  double z = 0;
+  for (std::size_t i = 0; i < std::size(kWeights); ++i) z += kWeights[i] * f[i];
+  return static_cast<float>(1.0 / (1.0 + std::exp(-z))) * agreement * agreement;
+}
+
+float v2_predicted_iou(float v2_score) { return std::clamp(0.88f + 0.24f * (v2_score - 0.02f), 0.f, 1.f); }
+
+float node_predicted_iou(const RegionHierarchy& tree, int node, double image_pixels, float item_probability,
+                         float agreement) {
+  const float p = predicted_iou(item_probability);
+  if (static_cast<double>(tree.nodes()[node].area) < kV2MinAreaFrac * image_pixels) return p;
+  return std::max(p, v2_predicted_iou(v2_score(tree, node, image_pixels, agreement)));
+}
+
 float predicted_iou(float score) {
   return std::clamp(0.88f + 0.12f * (score - kScoreAtSamThreshold) / (1.f - kScoreAtSamThreshold), 0.f, 1.f);
 }

@@ -8,8 +8,9 @@
 //      the predicted-IoU threshold (prompts cost nothing here; an 8×8 grid misses most accessories).
 //   4. Score = the region-quality model (gradient-boosted trees over the node's features, among them
 //      its agreement with the hierarchies of the other superpixel scales): the probability that the
-//      region covers an item with IoU >= 0.5. Predicted IoU is a linear map of the score that puts
-//      SAM's default 0.88 at a useful cut (classic_internal.h).
+//      region covers an item with IoU >= 0.5. Predicted IoU is a linear map of it that puts SAM's
+//      default 0.88 at a useful cut; regions of 5% of the image or more take the larger of that and
+//      v2's logistic score (node_predicted_iou, classic_internal.h).
 //   5. SAM's filters in SAM's order: predicted IoU, stability, area, box NMS, holes and islands;
 //      then the region quality filters and outfit contexts (segment_common.h).
 //
@@ -76,15 +77,17 @@ class ClassicSegmenter final : public Segmenter {
     };
 
     const std::vector<std::vector<float>> agreement = consensus(trees, min_area, max_area);
-    std::vector<std::vector<float>> quality(trees.size());
+    // Per tree and node: the region-quality model's probability and the predicted IoU (classic_internal.h).
+    std::vector<std::vector<float>> item_prob(trees.size()), pred(trees.size());
     for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
-      quality[t].assign(trees[t].nodes().size(), 0.f);
+      item_prob[t].assign(trees[t].nodes().size(), 0.f);
+      pred[t].assign(trees[t].nodes().size(), 0.f);
       for (int i = 0; i < static_cast<int>(trees[t].nodes().size()); ++i) {
         if (!eligible(trees[t], i)) continue;
-        quality[t][i] = region_quality(node_features(trees[t], i, pixels, t, agreement[t][i]));
+        item_prob[t][i] = region_quality(node_features(trees[t], i, pixels, t, agreement[t][i]));
+        pred[t][i] = node_predicted_iou(trees[t], i, pixels, item_prob[t][i], agreement[t][i]);
       }
     }
-    auto score_of = [&](int t, int node) { return quality[t][node]; };
     const std::vector<cv::Point2f> grid = grid_points_for_image(config_.points_per_side, work.size());
     for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
       const RegionHierarchy& tree = trees[t];
@@ -94,7 +97,7 @@ class ClassicSegmenter final : public Segmenter {
         const int leaf = tree.leaf_at(px);
         std::vector<std::pair<float, int>> path;  // (score, node)
         for (int i = leaf; i >= 0; i = tree.nodes()[i].parent) {
-          if (eligible(tree, i)) path.emplace_back(score_of(t, i), i);
+          if (eligible(tree, i)) path.emplace_back(pred[t][i], i);
         }
         std::stable_sort(path.begin(), path.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
         stats.candidates += 3;
@@ -104,7 +107,7 @@ class ClassicSegmenter final : public Segmenter {
       // reached, as a denser grid would (8×8 grid points miss most watches and sunglasses).
       for (int i = 0; i < static_cast<int>(tree.nodes().size()); ++i) {
         if (taken.count({t, i}) || !eligible(tree, i) ||
-            predicted_iou(score_of(t, i)) <= config_.pred_iou_thresh) {
+            pred[t][i] <= config_.pred_iou_thresh) {
           continue;
         }
         int leaf = i;
@@ -124,8 +127,8 @@ class ClassicSegmenter final : public Segmenter {
     std::vector<MaskCandidate> cands;
     for (const Prompted& pr : prompted) {
       MaskCandidate c;
-      c.item_probability = score_of(pr.tree, pr.node);
-      c.predicted_iou = predicted_iou(c.item_probability);
+      c.item_probability = item_prob[pr.tree][pr.node];
+      c.predicted_iou = pred[pr.tree][pr.node];
       c.point = pr.point;
       cands.push_back(std::move(c));
       scored.push_back(pr);
