@@ -22,6 +22,7 @@ import sys
 
 import numpy as np
 from scipy.stats import spearmanr
+from sklearn.metrics import roc_auc_score
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
 META = ("image", "tree", "node", "score", "iou")
@@ -47,8 +48,12 @@ def main():
     ap.add_argument("--train", required=True, nargs="+", help="eval_segment --dump-nodes CSVs to fit on")
     ap.add_argument("--check", help="a dump of another seed: rank correlation of old and new scores")
     ap.add_argument("--out", required=True, help="the .inc file to write")
-    ap.add_argument("--hit", type=float, default=0, help="fit P(IoU >= HIT) (log loss) instead of the IoU")
+    ap.add_argument("--hit", type=float, default=0.5,
+                    help="fit P(IoU >= HIT) (log loss); 0 fits the IoU itself (squared error)")
+    ap.add_argument("--trees", type=int, default=PARAMS["max_iter"])
+    ap.add_argument("--leaves", type=int, default=PARAMS["max_leaf_nodes"])
     a = ap.parse_args()
+    PARAMS.update(max_iter=a.trees, max_leaf_nodes=a.leaves)
 
     parts = [load(p) for p in a.train]
     features = parts[0][2]
@@ -88,6 +93,9 @@ def main():
         check, Xc, fc = load(a.check)
         if fc != features:
             sys.exit("the two dumps have different feature columns")
+        hit = check["iou"] >= (a.hit if a.hit > 0 else 0.5)
+        print(f"check {a.check}: ROC AUC for IoU >= 0.5: new {roc_auc_score(hit, predict(Xc)):.4f}, "
+              f"the dump's {roc_auc_score(hit, check['score']):.4f}")
         print(f"check {a.check}: Spearman with IoU: "
               f"new {spearmanr(predict(Xc), check['iou']).correlation:.3f}, "
               f"the dump's (the model it was made with) {spearmanr(check['score'], check['iou']).correlation:.3f}")
