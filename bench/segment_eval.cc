@@ -487,7 +487,7 @@ void diagnose_sample(const Args& args, const SegmenterConfig& base) {
 // --dump-nodes FILE: one CSV row per eligible hierarchy node of the sample lookbooks (the classic
 // backend's candidates before scoring): the features of classic::node_features, the current score,
 // and the node's IoU with the ground-truth item it best covers — the training data of the region
-// quality model (tools/fit_region_model.py).
+// quality model (scripts/fit_region_model.py).
 void dump_nodes(const Args& args, const SegmenterConfig& config) {
   namespace cl = ensemble::segment::classic;
   const nlohmann::json gt = nlohmann::json::parse(std::ifstream(args.sample / "ground_truth.json"));
