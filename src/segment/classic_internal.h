@@ -44,7 +44,7 @@ float life_of(const RegionHierarchy& tree, int node);
 // The features of a hierarchy node that the region-quality model reads (kNodeFeatureNames, in
 // order): its size, merge heights, contrasts, shape, priors, agreement with the other hierarchies
 // and relation to its parent and sibling. Nothing about its colour, nor about where it lies beyond how
-many sides of the frame it touches.
+// many sides of the frame it touches.
 inline constexpr const char* kNodeFeatureNames[] = {
     "log_area", "height", "parent_height", "life", "height_gap", "outline_contrast", "inside_contrast",
     "fill", "raggedness", "skin", "background", "leaf", "agreement", "log_parent_share", "log_aspect",
