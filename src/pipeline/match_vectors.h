@@ -50,13 +50,13 @@ VectorSet list_vectors(store::Database& db, const std::string& kind, const std::
 void load_rows(store::Database& db, const std::string& kind, const std::string& model, VectorSet& v,
                const std::vector<index::Id>& rows);
 
-// Rows `rows` of a vector set, in the given order: rows.size() × v.dim floats.
-// REQUIRES: those rows loaded.
 // Whether every vector of `model` belongs to a product or region that exists (an index lookup per
 // vector, ~20 ms at reference scale). When it does, every row the stage writes references rows
 // that exist (its own run too), and the writes may skip SQLite's per-row foreign-key checks.
 bool owners_exist(store::Database& db, const std::string& model);
 
+// Rows `rows` of a vector set, in the given order: rows.size() × v.dim floats.
+// REQUIRES: those rows loaded.
 std::vector<float> gather(const VectorSet& v, const std::vector<index::Id>& rows);
 
 // Hash of "id:source" lines of the given rows, in id order (as list_vectors and the stored item

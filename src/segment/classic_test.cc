@@ -291,6 +291,15 @@ TEST(ClassicScoring, TheQualityModelRanksGarmentsAboveTheRest) {
       ASSERT_GE(q, 0.f);
       ASSERT_LE(q, 1.f);
       scores.push_back(q);
+      // Predicted IoU: the model's alone below kV2MinAreaFrac of the image, at least v2's above.
+      const int node = static_cast<int>(i);
+      const float p = classic::node_predicted_iou(trees[t], node, pixels, q, agreement[t][i]);
+      if (static_cast<double>(nodes[i].area) < classic::kV2MinAreaFrac * pixels) {
+        ASSERT_FLOAT_EQ(p, classic::predicted_iou(q));
+      } else {
+        const float v2 = classic::v2_predicted_iou(classic::v2_score(trees[t], node, pixels, agreement[t][i]));
+        ASSERT_FLOAT_EQ(p, std::max(classic::predicted_iou(q), v2));
+      }
       bool on_item = false;
       for (std::size_t k = 0; k < items.size(); ++k) {
         if (box_iou(nodes[i].box, items[k]) > 0.9f) item_best[k] = std::max(item_best[k], q);
@@ -301,23 +310,6 @@ TEST(ClassicScoring, TheQualityModelRanksGarmentsAboveTheRest) {
   }
   std::sort(scores.begin(), scores.end());
   const float p90 = scores[scores.size() * 9 / 10];
-  // Predicted IoU: the model's alone below kV2MinAreaFrac of the image, at least v2's above.
-  for (std::size_t t = 0; t < trees.size(); ++t) {
-    for (std::size_t i = 0; i < trees[t].nodes().size(); ++i) {
-      const auto& n = trees[t].nodes()[i];
-      if (n.parent < 0 || n.area < 10) continue;
-      const int node = static_cast<int>(i);
-      const float q = classic::region_quality(
-          classic::node_features(trees[t], node, pixels, static_cast<int>(t), agreement[t][i]));
-      const float p = classic::node_predicted_iou(trees[t], node, pixels, q, agreement[t][i]);
-      const float v2 = classic::v2_predicted_iou(classic::v2_score(trees[t], node, pixels, agreement[t][i]));
-      if (static_cast<double>(n.area) < classic::kV2MinAreaFrac * pixels) {
-        ASSERT_FLOAT_EQ(p, classic::predicted_iou(q));
-      } else {
-        ASSERT_FLOAT_EQ(p, std::max(classic::predicted_iou(q), v2));
-      }
-    }
-  }
   for (std::size_t k = 0; k < items.size(); ++k) {
     EXPECT_GT(item_best[k], p90) << "item " << k;
     EXPECT_GT(item_best[k], backdrop) << "item " << k;
