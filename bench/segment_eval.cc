@@ -23,6 +23,11 @@
 //               time, in their order, on images scaled to classic_work_size (the masks are the same
 //               as at full size before the final upscale); for each item the first filter after which
 //               no region has IoU >= 0.5 with it, and the coverage after each filter.
+// --oracle      (with --diagnose) the classic backend's score replaced by the truth: each hierarchy
+//               node's item probability is its best IoU with a ground-truth item, so the table shows
+//               how far these candidates and these filters go with a perfect score (a ceiling, not a
+//               result); also prints the hierarchy pool: items that some node of some hierarchy, in
+//               the area range, covers with IoU >= 0.5, prompted or not.
 // Missing directories are skipped with a note.
 #include <algorithm>
 #include <chrono>
@@ -52,6 +57,7 @@
 
 namespace fs = std::filesystem;
 using namespace ensemble::segment;
+namespace cl = ensemble::segment::classic;
 
 namespace {
 
@@ -61,7 +67,7 @@ struct Args {
   std::string config = "{}";
   int limit = 1000000, cc0_limit = 1000000, timing = 0, judge_n = 30;
   fs::path misses, dump_nodes;
-  bool diagnose = false, judge_only = false;
+  bool diagnose = false, judge_only = false, oracle = false;
 };
 
 Args parse(int argc, char** argv) {
@@ -89,6 +95,7 @@ Args parse(int argc, char** argv) {
     else if (k == "--misses") a.misses = val();
     else if (k == "--dump-nodes") a.dump_nodes = val();
     else if (k == "--judge-only") a.judge_only = true;
+    else if (k == "--oracle") a.oracle = true;
     else {
       std::cerr << "unknown argument " << k << " (see the top of bench/segment_eval.cc)\n";
       std::exit(1);
@@ -172,6 +179,32 @@ std::vector<Item> load_items(const nlohmann::json& lb, cv::Size image_size, cv::
     ++outfit_index;
   }
   return items;
+}
+
+// Per node of `tree`, its IoU with each item (items at the size of the tree's labels): iou[node][item].
+std::vector<std::vector<double>> node_item_ious(const RegionHierarchy& tree, const std::vector<Item>& items) {
+  const auto& nodes = tree.nodes();
+  const std::size_t ni = items.size();
+  std::vector<std::vector<double>> inter(nodes.size(), std::vector<double>(ni, 0));
+  const cv::Mat& labels = tree.labels();
+  for (int y = 0; y < labels.rows; ++y) {
+    for (int x = 0; x < labels.cols; ++x) {
+      const int l = labels.at<int>(y, x);
+      for (std::size_t k = 0; k < ni; ++k) inter[l][k] += items[k].mask.at<uchar>(y, x) ? 1 : 0;
+    }
+  }
+  std::vector<std::vector<double>> iou(nodes.size(), std::vector<double>(ni, 0));
+  for (std::size_t i = 0; i < nodes.size(); ++i) {  // children come before their parents
+    const auto& nd = nodes[i];
+    if (nd.left >= 0) {
+      for (std::size_t k = 0; k < ni; ++k) inter[i][k] = inter[nd.left][k] + inter[nd.right][k];
+    }
+    for (std::size_t k = 0; k < ni; ++k) {
+      const double u = static_cast<double>(nd.area + items[k].area) - inter[i][k];
+      iou[i][k] = u > 0 ? inter[i][k] / u : 0.0;
+    }
+  }
+  return iou;
 }
 
 void eval_sample(const Args& args, const Segmenter& seg, std::vector<fs::path>* timing_images) {
@@ -386,7 +419,7 @@ void diagnose_sample(const Args& args, const SegmenterConfig& base) {
   std::vector<int> covered_after(ns, 0), lost_at(ns, 0);
   std::vector<double> regions_after(ns, 0);
   std::map<std::string, std::vector<int>> lost_by_slot;  // slot -> per stage
-  int items_total = 0, never = 0, images = 0;
+  int items_total = 0, never = 0, images = 0, in_pool = 0;
   std::vector<double> never_best;
   for (const auto& lb : gt["lookbooks"]) {
     if (images >= args.limit) break;
@@ -397,8 +430,26 @@ void diagnose_sample(const Args& args, const SegmenterConfig& base) {
     const std::vector<Item> items = load_items(lb, img.size(), work.size());
     std::vector<std::vector<double>> best(items.size(), std::vector<double>(ns, 0.0));
     std::vector<cv::Mat> best_pool_mask(items.size());
+    // --oracle: every node scored by its best IoU with an item; pool[i]: item i's best eligible node.
+    std::vector<double> pool(items.size(), 0.0);
+    const double pixels = static_cast<double>(work.total());
+    const cl::NodeScoreOverride oracle = [&](int, const RegionHierarchy& tree) {
+      const auto ious = node_item_ious(tree, items);
+      std::vector<float> p(ious.size(), 0.f);
+      for (std::size_t n = 0; n < ious.size(); ++n) {
+        const auto& nd = tree.nodes()[n];
+        const double frac = static_cast<double>(nd.area) / pixels;
+        const bool eligible = nd.parent >= 0 && frac >= base.min_area_frac && frac <= base.max_area_frac;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+          p[n] = std::max(p[n], static_cast<float>(ious[n][i]));
+          if (eligible) pool[i] = std::max(pool[i], ious[n][i]);
+        }
+      }
+      return p;
+    };
     for (std::size_t s = 0; s < ns; ++s) {
-      const SegmentationResult res = segs[s]->segment(work);
+      const SegmentationResult res =
+          args.oracle ? cl::segment_classic(work, stages[s].second, &oracle) : segs[s]->segment(work);
       regions_after[s] += res.kept_count();
       for (std::size_t i = 0; i < items.size(); ++i) {
         if (items[i].area == 0) continue;
@@ -447,6 +498,7 @@ void diagnose_sample(const Args& args, const SegmenterConfig& base) {
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (items[i].area == 0) continue;
       ++items_total;
+      in_pool += pool[i] >= 0.5;
       auto& slot = lost_by_slot[items[i].slot];
       slot.resize(ns + 1, 0);
       for (std::size_t s = 0; s < ns; ++s) covered_after[s] += best[i][s] >= 0.5;
@@ -465,7 +517,13 @@ void diagnose_sample(const Args& args, const SegmenterConfig& base) {
       }
     }
   }
-  std::printf("\n== Diagnosis (%d images at %d px, %d items) ==\n", images, base.classic_work_size, items_total);
+  std::printf("\n== Diagnosis%s (%d images at %d px, %d items) ==\n",
+              args.oracle ? " with the oracle score (IoU with the truth; a ceiling)" : "", images,
+              base.classic_work_size, items_total);
+  if (args.oracle) {
+    std::printf("hierarchy pool (some node of some hierarchy covers the item, prompted or not): %d / %d = %.1f%%\n",
+                in_pool, items_total, items_total ? 100.0 * in_pool / items_total : 0.0);
+  }
   std::printf("%-14s %10s %10s %14s\n", "after filter", "covered", "lost here", "regions/image");
   for (std::size_t s = 0; s < ns; ++s) {
     std::printf("%-14s %9.1f%% %10d %14.1f\n", stages[s].first.c_str(),
@@ -489,7 +547,6 @@ void diagnose_sample(const Args& args, const SegmenterConfig& base) {
 // and the node's IoU with the ground-truth item it best covers — the training data of the region
 // quality model (scripts/fit_region_model.py).
 void dump_nodes(const Args& args, const SegmenterConfig& config) {
-  namespace cl = ensemble::segment::classic;
   const nlohmann::json gt = nlohmann::json::parse(std::ifstream(args.sample / "ground_truth.json"));
   std::ofstream out(args.dump_nodes);
   out << std::setprecision(9);
@@ -512,25 +569,12 @@ void dump_nodes(const Args& args, const SegmenterConfig& config) {
     for (std::size_t t = 0; t < trees.size(); ++t) {
       const RegionHierarchy& tree = trees[t];
       const auto& nodes = tree.nodes();
-      const std::size_t ni = items.size();
-      std::vector<std::vector<double>> inter(nodes.size(), std::vector<double>(ni, 0));
-      for (int y = 0; y < work.rows; ++y) {
-        for (int x = 0; x < work.cols; ++x) {
-          const int l = tree.labels().at<int>(y, x);
-          for (std::size_t k = 0; k < ni; ++k) inter[l][k] += items[k].mask.at<uchar>(y, x) ? 1 : 0;
-        }
-      }
+      const auto ious = node_item_ious(tree, items);
       for (std::size_t i = 0; i < nodes.size(); ++i) {
         const auto& nd = nodes[i];
-        if (nd.left >= 0) {
-          for (std::size_t k = 0; k < ni; ++k) inter[i][k] = inter[nd.left][k] + inter[nd.right][k];
-        }
         if (nd.parent < 0 || nd.area < min_area || nd.area > max_area) continue;
         double iou = 0;
-        for (std::size_t k = 0; k < ni; ++k) {
-          const double u = static_cast<double>(nd.area + items[k].area) - inter[i][k];
-          if (u > 0) iou = std::max(iou, inter[i][k] / u);
-        }
+        for (const double v : ious[i]) iou = std::max(iou, v);
         const float c = agreement[t][i];
         out << images << ',' << t << ',' << i;
         const auto f = cl::node_features(tree, static_cast<int>(i), pixels, static_cast<int>(t), c);

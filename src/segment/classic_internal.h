@@ -5,10 +5,12 @@
 
 #include <array>
 #include <cmath>
+#include <functional>
 #include <iterator>
 #include <vector>
 
 #include "ensemble/segment/mask_filters.h"
+#include "ensemble/segment/segmenter.h"
 #include "segment/region_hierarchy.h"
 
 namespace ensemble::segment::classic {
@@ -88,6 +90,16 @@ std::vector<float> leaf_logits(const RegionHierarchy& tree, int node, int seed_l
 int region_at_logit(const RegionHierarchy& tree, int node, int seed_leaf, float logit_threshold);
 // SAM's stability score of the candidate, from the hierarchy.
 float stability(const RegionHierarchy& tree, int node, int seed_leaf, float mask_threshold, float offset);
+
+// --- Scoring override (eval_segment --oracle) ---------------------------------------------------
+// Replaces the region-quality model for one image: given a hierarchy (its index in
+// kSuperpixelScales and the tree), the item probability of each of its nodes (indexed like
+// tree.nodes()). The predicted IoU is then predicted_iou(probability), with no large-region blend.
+// Measurement only: how far the candidates and SAM's filters would go with a perfect score.
+using NodeScoreOverride = std::function<std::vector<float>(int scale_index, const RegionHierarchy& tree)>;
+// The classic segmenter's segment(), with the score replaced when `override_score` is non-null.
+SegmentationResult segment_classic(const cv::Mat& input, const SegmenterConfig& config,
+                                   const NodeScoreOverride* override_score);
 
 // --- Pair candidates (classic_pairs.cc) -----------------------------------------------------------
 // A pair of shoes, the lenses of sunglasses, two gloves: one product in two disjoint regions that no

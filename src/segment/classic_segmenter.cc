@@ -45,133 +45,148 @@ struct Prompted {
   cv::Point2f point;
 };
 
+}  // namespace
+
+SegmentationResult classic::segment_classic(const cv::Mat& input, const SegmenterConfig& config,
+                                            const NodeScoreOverride* override_score) {
+  const cv::Mat bgr = to_bgr8(input);
+  const double scale =
+      std::min(1.0, static_cast<double>(config.classic_work_size) / std::max(bgr.cols, bgr.rows));
+  cv::Mat work = bgr;
+  if (scale < 1.0) {
+    cv::resize(bgr, work, cv::Size(std::max(1, static_cast<int>(std::lround(bgr.cols * scale))),
+                                   std::max(1, static_cast<int>(std::lround(bgr.rows * scale)))),
+               0, 0, cv::INTER_AREA);
+  }
+  const Features features = make_features(work);
+  const std::vector<RegionHierarchy> trees = build_hierarchies(features);
+
+  const double pixels = static_cast<double>(work.total());
+  const auto min_area = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(config.min_area_frac * pixels)));
+  const auto max_area = static_cast<std::int64_t>(config.max_area_frac * pixels);
+  FilterStats stats;
+  std::vector<Prompted> prompted;
+  std::set<std::pair<int, int>> taken;
+  auto add = [&](int t, int node, int leaf, cv::Point2f point) {
+    if (taken.insert({t, node}).second) prompted.push_back({t, node, leaf, point});
+  };
+  auto eligible = [&](const RegionHierarchy& tree, int i) {
+    const auto& nd = tree.nodes()[i];
+    return nd.parent >= 0 && nd.area >= min_area && nd.area <= max_area;
+  };
+
+  const std::vector<std::vector<float>> agreement = consensus(trees, min_area, max_area);
+  // Per tree and node: the region-quality model's probability and the predicted IoU (classic_internal.h).
+  std::vector<std::vector<float>> item_prob(trees.size()), pred(trees.size());
+  for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
+    item_prob[t].assign(trees[t].nodes().size(), 0.f);
+    pred[t].assign(trees[t].nodes().size(), 0.f);
+    const std::vector<float> given = override_score ? (*override_score)(t, trees[t]) : std::vector<float>();
+    for (int i = 0; i < static_cast<int>(trees[t].nodes().size()); ++i) {
+      if (!eligible(trees[t], i)) continue;
+      if (override_score) {
+        item_prob[t][i] = given.at(static_cast<std::size_t>(i));
+        pred[t][i] = predicted_iou(item_prob[t][i]);
+      } else {
+        item_prob[t][i] = region_quality(node_features(trees[t], i, pixels, t, agreement[t][i]));
+        pred[t][i] = node_predicted_iou(trees[t], i, pixels, item_prob[t][i], agreement[t][i]);
+      }
+    }
+  }
+  const std::vector<cv::Point2f> grid = grid_points_for_image(config.points_per_side, work.size());
+  for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
+    const RegionHierarchy& tree = trees[t];
+    for (const auto& p : grid) {
+      const cv::Point px(std::min(work.cols - 1, static_cast<int>(p.x)),
+                         std::min(work.rows - 1, static_cast<int>(p.y)));
+      const int leaf = tree.leaf_at(px);
+      std::vector<std::pair<float, int>> path;  // (score, node)
+      for (int i = leaf; i >= 0; i = tree.nodes()[i].parent) {
+        if (eligible(tree, i)) path.emplace_back(pred[t][i], i);
+      }
+      std::stable_sort(path.begin(), path.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      stats.candidates += 3;
+      for (std::size_t k = 0; k < std::min<std::size_t>(3, path.size()); ++k) add(t, path[k].second, leaf, p);
+    }
+    // Prompts cost nothing here: also prompt inside every persistent region that no grid point
+    // reached, as a denser grid would (8×8 grid points miss most watches and sunglasses).
+    for (int i = 0; i < static_cast<int>(tree.nodes().size()); ++i) {
+      if (taken.count({t, i}) || !eligible(tree, i) ||
+          pred[t][i] <= config.pred_iou_thresh) {
+        continue;
+      }
+      int leaf = i;
+      while (leaf >= tree.leaf_count()) {
+        const auto& nd = tree.nodes()[leaf];
+        leaf = tree.nodes()[nd.left].area >= tree.nodes()[nd.right].area ? nd.left : nd.right;
+      }
+      const cv::Rect b = tree.nodes()[leaf].box;
+      ++stats.candidates;
+      add(t, i, leaf, cv::Point2f(b.x + b.width / 2.f, b.y + b.height / 2.f));
+    }
+  }
+  stats.add("unique", static_cast<std::int64_t>(prompted.size()));
+
+  // SAM's filters, in SAM's order. Predicted IoU and stability come from the hierarchy.
+  std::vector<Prompted> scored;
+  std::vector<MaskCandidate> cands;
+  for (const Prompted& pr : prompted) {
+    MaskCandidate c;
+    c.item_probability = item_prob[pr.tree][pr.node];
+    c.predicted_iou = pred[pr.tree][pr.node];
+    c.point = pr.point;
+    cands.push_back(std::move(c));
+    scored.push_back(pr);
+  }
+  auto keep_where = [&](auto&& pred) {
+    std::vector<Prompted> p2;
+    std::vector<MaskCandidate> c2;
+    for (std::size_t i = 0; i < cands.size(); ++i) {
+      if (pred(cands[i], scored[i])) {
+        p2.push_back(scored[i]);
+        c2.push_back(std::move(cands[i]));
+      }
+    }
+    scored = std::move(p2);
+    cands = std::move(c2);
+    return static_cast<std::int64_t>(cands.size());
+  };
+  stats.add("pred_iou", keep_where([&](const MaskCandidate& c, const Prompted&) {
+              return config.pred_iou_thresh <= 0.f || c.predicted_iou > config.pred_iou_thresh;
+            }));
+  stats.add("stability", keep_where([&](MaskCandidate& c, const Prompted& p) {
+              c.stability = stability(trees[p.tree], p.node, p.leaf, config.mask_threshold,
+                                      config.stability_score_offset);
+              return config.stability_score_thresh <= 0.f || c.stability >= config.stability_score_thresh;
+            }));
+  // The area filter on the regions' known areas, before any mask is drawn.
+  std::vector<int> regions;
+  stats.add("area", keep_where([&](MaskCandidate& c, const Prompted& p) {
+              const int region = region_at_logit(trees[p.tree], p.node, p.leaf, config.mask_threshold);
+              c.area = region < 0 ? 0 : trees[p.tree].nodes()[region].area;
+              const double frac = static_cast<double>(c.area) / pixels;
+              return frac >= config.min_area_frac && frac <= config.max_area_frac;
+            }));
+  for (std::size_t i = 0; i < cands.size(); ++i) {
+    const Prompted& p = scored[i];
+    cands[i].mask = trees[p.tree].mask(region_at_logit(trees[p.tree], p.node, p.leaf, config.mask_threshold));
+    cands[i].box = mask_box(cands[i].mask);
+  }
+  run_nms_and_cleanup(cands, config, stats);
+  // Pairs (shoes, sunglasses) from the survivors: their union is one product.
+  add_pair_unions(cands, features.lab8);
+  stats.add("pairs", static_cast<std::int64_t>(cands.size()));
+  return finish_segmentation(std::move(cands), work, bgr.size(), config, std::move(stats));
+}
+
+namespace {
+
 class ClassicSegmenter final : public Segmenter {
  public:
   explicit ClassicSegmenter(const SegmenterConfig& config) : config_(config) {}
 
   SegmentationResult segment(const cv::Mat& input) const override {
-    const cv::Mat bgr = to_bgr8(input);
-    const double scale =
-        std::min(1.0, static_cast<double>(config_.classic_work_size) / std::max(bgr.cols, bgr.rows));
-    cv::Mat work = bgr;
-    if (scale < 1.0) {
-      cv::resize(bgr, work, cv::Size(std::max(1, static_cast<int>(std::lround(bgr.cols * scale))),
-                                     std::max(1, static_cast<int>(std::lround(bgr.rows * scale)))),
-                 0, 0, cv::INTER_AREA);
-    }
-    const Features features = make_features(work);
-    const std::vector<RegionHierarchy> trees = build_hierarchies(features);
-
-    const double pixels = static_cast<double>(work.total());
-    const auto min_area = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(config_.min_area_frac * pixels)));
-    const auto max_area = static_cast<std::int64_t>(config_.max_area_frac * pixels);
-    FilterStats stats;
-    std::vector<Prompted> prompted;
-    std::set<std::pair<int, int>> taken;
-    auto add = [&](int t, int node, int leaf, cv::Point2f point) {
-      if (taken.insert({t, node}).second) prompted.push_back({t, node, leaf, point});
-    };
-    auto eligible = [&](const RegionHierarchy& tree, int i) {
-      const auto& nd = tree.nodes()[i];
-      return nd.parent >= 0 && nd.area >= min_area && nd.area <= max_area;
-    };
-
-    const std::vector<std::vector<float>> agreement = consensus(trees, min_area, max_area);
-    // Per tree and node: the region-quality model's probability and the predicted IoU (classic_internal.h).
-    std::vector<std::vector<float>> item_prob(trees.size()), pred(trees.size());
-    for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
-      item_prob[t].assign(trees[t].nodes().size(), 0.f);
-      pred[t].assign(trees[t].nodes().size(), 0.f);
-      for (int i = 0; i < static_cast<int>(trees[t].nodes().size()); ++i) {
-        if (!eligible(trees[t], i)) continue;
-        item_prob[t][i] = region_quality(node_features(trees[t], i, pixels, t, agreement[t][i]));
-        pred[t][i] = node_predicted_iou(trees[t], i, pixels, item_prob[t][i], agreement[t][i]);
-      }
-    }
-    const std::vector<cv::Point2f> grid = grid_points_for_image(config_.points_per_side, work.size());
-    for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
-      const RegionHierarchy& tree = trees[t];
-      for (const auto& p : grid) {
-        const cv::Point px(std::min(work.cols - 1, static_cast<int>(p.x)),
-                           std::min(work.rows - 1, static_cast<int>(p.y)));
-        const int leaf = tree.leaf_at(px);
-        std::vector<std::pair<float, int>> path;  // (score, node)
-        for (int i = leaf; i >= 0; i = tree.nodes()[i].parent) {
-          if (eligible(tree, i)) path.emplace_back(pred[t][i], i);
-        }
-        std::stable_sort(path.begin(), path.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-        stats.candidates += 3;
-        for (std::size_t k = 0; k < std::min<std::size_t>(3, path.size()); ++k) add(t, path[k].second, leaf, p);
-      }
-      // Prompts cost nothing here: also prompt inside every persistent region that no grid point
-      // reached, as a denser grid would (8×8 grid points miss most watches and sunglasses).
-      for (int i = 0; i < static_cast<int>(tree.nodes().size()); ++i) {
-        if (taken.count({t, i}) || !eligible(tree, i) ||
-            pred[t][i] <= config_.pred_iou_thresh) {
-          continue;
-        }
-        int leaf = i;
-        while (leaf >= tree.leaf_count()) {
-          const auto& nd = tree.nodes()[leaf];
-          leaf = tree.nodes()[nd.left].area >= tree.nodes()[nd.right].area ? nd.left : nd.right;
-        }
-        const cv::Rect b = tree.nodes()[leaf].box;
-        ++stats.candidates;
-        add(t, i, leaf, cv::Point2f(b.x + b.width / 2.f, b.y + b.height / 2.f));
-      }
-    }
-    stats.add("unique", static_cast<std::int64_t>(prompted.size()));
-
-    // SAM's filters, in SAM's order. Predicted IoU and stability come from the hierarchy.
-    std::vector<Prompted> scored;
-    std::vector<MaskCandidate> cands;
-    for (const Prompted& pr : prompted) {
-      MaskCandidate c;
-      c.item_probability = item_prob[pr.tree][pr.node];
-      c.predicted_iou = pred[pr.tree][pr.node];
-      c.point = pr.point;
-      cands.push_back(std::move(c));
-      scored.push_back(pr);
-    }
-    auto keep_where = [&](auto&& pred) {
-      std::vector<Prompted> p2;
-      std::vector<MaskCandidate> c2;
-      for (std::size_t i = 0; i < cands.size(); ++i) {
-        if (pred(cands[i], scored[i])) {
-          p2.push_back(scored[i]);
-          c2.push_back(std::move(cands[i]));
-        }
-      }
-      scored = std::move(p2);
-      cands = std::move(c2);
-      return static_cast<std::int64_t>(cands.size());
-    };
-    stats.add("pred_iou", keep_where([&](const MaskCandidate& c, const Prompted&) {
-                return config_.pred_iou_thresh <= 0.f || c.predicted_iou > config_.pred_iou_thresh;
-              }));
-    stats.add("stability", keep_where([&](MaskCandidate& c, const Prompted& p) {
-                c.stability = stability(trees[p.tree], p.node, p.leaf, config_.mask_threshold,
-                                        config_.stability_score_offset);
-                return config_.stability_score_thresh <= 0.f || c.stability >= config_.stability_score_thresh;
-              }));
-    // The area filter on the regions' known areas, before any mask is drawn.
-    std::vector<int> regions;
-    stats.add("area", keep_where([&](MaskCandidate& c, const Prompted& p) {
-                const int region = region_at_logit(trees[p.tree], p.node, p.leaf, config_.mask_threshold);
-                c.area = region < 0 ? 0 : trees[p.tree].nodes()[region].area;
-                const double frac = static_cast<double>(c.area) / pixels;
-                return frac >= config_.min_area_frac && frac <= config_.max_area_frac;
-              }));
-    for (std::size_t i = 0; i < cands.size(); ++i) {
-      const Prompted& p = scored[i];
-      cands[i].mask = trees[p.tree].mask(region_at_logit(trees[p.tree], p.node, p.leaf, config_.mask_threshold));
-      cands[i].box = mask_box(cands[i].mask);
-    }
-    run_nms_and_cleanup(cands, config_, stats);
-    // Pairs (shoes, sunglasses) from the survivors: their union is one product.
-    add_pair_unions(cands, features.lab8);
-    stats.add("pairs", static_cast<std::int64_t>(cands.size()));
-    return finish_segmentation(std::move(cands), work, bgr.size(), config_, std::move(stats));
+    return segment_classic(input, config_, nullptr);
   }
 
   std::string id() const override { return kClassicSegmenterId; }

@@ -83,6 +83,43 @@ TEST(Classic, FindsEachGarmentOfADrawnFigure) {
   EXPECT_EQ(r.stats.kept_after("cap"), r.kept_count());
 }
 
+// eval_segment --oracle replaces the score: what the override rates is what passes SAM's
+// predicted-IoU cut, and without an override segment_classic is the segmenter.
+TEST(Classic, ScoreOverrideDecidesWhichRegionsPass) {
+  std::vector<cv::Rect> items;
+  const cv::Mat image = draw_scene({240, 260}, 70, &items);
+  const cv::Rect bag = items[2];
+  const SegmenterConfig config;
+  int calls = 0;
+  const classic::NodeScoreOverride only_the_bag = [&](int scale_index, const RegionHierarchy& tree) {
+    EXPECT_EQ(scale_index, calls);
+    ++calls;
+    cv::Mat truth = cv::Mat::zeros(tree.labels().size(), CV_8UC1);
+    truth(bag).setTo(255);
+    std::vector<float> p(tree.nodes().size(), 0.f);
+    for (std::size_t n = 0; n < p.size(); ++n) {
+      if (mask_iou(tree.mask(static_cast<int>(n)), truth) >= 0.8) p[n] = 1.f;
+    }
+    return p;
+  };
+  const SegmentationResult r = classic::segment_classic(image, config, &only_the_bag);
+  EXPECT_EQ(calls, static_cast<int>(std::size(classic::kSuperpixelScales)));
+  ASSERT_GE(r.kept_count(), 1);
+  cv::Mat truth = cv::Mat::zeros(image.size(), CV_8UC1);
+  truth(bag).setTo(255);
+  for (const auto& reg : r.regions) EXPECT_GE(mask_iou(reg.mask, truth), 0.8);
+  EXPECT_GE(best_iou(r, bag), 0.8);
+  EXPECT_LT(best_iou(r, items[0]), 0.1);
+
+  const SegmentationResult plain = classic::segment_classic(image, config, nullptr);
+  const SegmentationResult via_factory = make_segmenter("classic")->segment(image);
+  ASSERT_EQ(plain.regions.size(), via_factory.regions.size());
+  for (std::size_t i = 0; i < plain.regions.size(); ++i) {
+    EXPECT_EQ(cv::countNonZero(plain.regions[i].mask != via_factory.regions[i].mask), 0);
+  }
+  EXPECT_GT(plain.kept_count(), r.kept_count());
+}
+
 TEST(Classic, ScalesMasksBackToLargeImagesAndSeparatesTwoOutfits) {
   std::vector<cv::Rect> left, right;
   cv::Mat image = draw_scene({560, 260}, 60, &left);
