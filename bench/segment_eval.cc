@@ -430,19 +430,22 @@ void diagnose_sample(const Args& args, const SegmenterConfig& base) {
     const std::vector<Item> items = load_items(lb, img.size(), work.size());
     std::vector<std::vector<double>> best(items.size(), std::vector<double>(ns, 0.0));
     std::vector<cv::Mat> best_pool_mask(items.size());
-    // --oracle: every node scored by its best IoU with an item; pool[i]: item i's best eligible node.
+    // --oracle: every node scored by its best IoU with an item; pool[i]: item i's best candidate node.
+    // The hierarchies depend on the work image alone, so each is scored once and reused by every
+    // stage's config.
     std::vector<double> pool(items.size(), 0.0);
-    const double pixels = static_cast<double>(work.total());
-    const cl::NodeScoreOverride oracle = [&](int, const RegionHierarchy& tree) {
+    const cl::CandidateAreas areas = cl::candidate_areas(base, static_cast<double>(work.total()));
+    std::vector<std::vector<float>> oracle_scores(std::size(cl::kSuperpixelScales));
+    const cl::NodeScoreOverride oracle = [&](int scale_index, const RegionHierarchy& tree) {
+      std::vector<float>& p = oracle_scores.at(static_cast<std::size_t>(scale_index));
+      if (!p.empty()) return p;
       const auto ious = node_item_ious(tree, items);
-      std::vector<float> p(ious.size(), 0.f);
+      p.assign(ious.size(), 0.f);
       for (std::size_t n = 0; n < ious.size(); ++n) {
-        const auto& nd = tree.nodes()[n];
-        const double frac = static_cast<double>(nd.area) / pixels;
-        const bool eligible = nd.parent >= 0 && frac >= base.min_area_frac && frac <= base.max_area_frac;
+        const bool candidate = areas.admit(tree, static_cast<int>(n));
         for (std::size_t i = 0; i < items.size(); ++i) {
           p[n] = std::max(p[n], static_cast<float>(ious[n][i]));
-          if (eligible) pool[i] = std::max(pool[i], ious[n][i]);
+          if (candidate) pool[i] = std::max(pool[i], ious[n][i]);
         }
       }
       return p;
@@ -563,16 +566,14 @@ void dump_nodes(const Args& args, const SegmenterConfig& config) {
     const cl::Features features = cl::make_features(work);
     const std::vector<RegionHierarchy> trees = cl::build_hierarchies(features);
     const double pixels = static_cast<double>(work.total());
-    const auto min_area = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(config.min_area_frac * pixels)));
-    const auto max_area = static_cast<std::int64_t>(config.max_area_frac * pixels);
-    const auto agreement = cl::consensus(trees, min_area, max_area);
+    const cl::CandidateAreas areas = cl::candidate_areas(config, pixels);
+    const auto agreement = cl::consensus(trees, areas.min, areas.max);
     for (std::size_t t = 0; t < trees.size(); ++t) {
       const RegionHierarchy& tree = trees[t];
       const auto& nodes = tree.nodes();
       const auto ious = node_item_ious(tree, items);
       for (std::size_t i = 0; i < nodes.size(); ++i) {
-        const auto& nd = nodes[i];
-        if (nd.parent < 0 || nd.area < min_area || nd.area > max_area) continue;
+        if (!areas.admit(tree, static_cast<int>(i))) continue;
         double iou = 0;
         for (const double v : ious[i]) iou = std::max(iou, v);
         const float c = agreement[t][i];

@@ -91,6 +91,18 @@ int region_at_logit(const RegionHierarchy& tree, int node, int seed_leaf, float 
 // SAM's stability score of the candidate, from the hierarchy.
 float stability(const RegionHierarchy& tree, int node, int seed_leaf, float mask_threshold, float offset);
 
+// The areas, in work-image pixels, of the hierarchy nodes that can become candidates:
+// config.min_area_frac..max_area_frac of the image, at least one pixel.
+struct CandidateAreas {
+  std::int64_t min = 1, max = 0;
+  // Whether `node` of `tree` can become a candidate: not the root, and its area in range.
+  bool admit(const RegionHierarchy& tree, int node) const {
+    const auto& nd = tree.nodes()[static_cast<std::size_t>(node)];
+    return nd.parent >= 0 && nd.area >= min && nd.area <= max;
+  }
+};
+CandidateAreas candidate_areas(const SegmenterConfig& config, double image_pixels);
+
 // --- Scoring override (eval_segment --oracle) ---------------------------------------------------
 // Replaces the region-quality model for one image: given a hierarchy (its index in
 // kSuperpixelScales and the tree), the item probability of each of its nodes (indexed like

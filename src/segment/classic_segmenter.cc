@@ -47,6 +47,13 @@ struct Prompted {
 
 }  // namespace
 
+classic::CandidateAreas classic::candidate_areas(const SegmenterConfig& config, double image_pixels) {
+  CandidateAreas a;
+  a.min = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(config.min_area_frac * image_pixels)));
+  a.max = static_cast<std::int64_t>(config.max_area_frac * image_pixels);
+  return a;
+}
+
 SegmentationResult classic::segment_classic(const cv::Mat& input, const SegmenterConfig& config,
                                             const NodeScoreOverride* override_score) {
   const cv::Mat bgr = to_bgr8(input);
@@ -62,20 +69,16 @@ SegmentationResult classic::segment_classic(const cv::Mat& input, const Segmente
   const std::vector<RegionHierarchy> trees = build_hierarchies(features);
 
   const double pixels = static_cast<double>(work.total());
-  const auto min_area = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(config.min_area_frac * pixels)));
-  const auto max_area = static_cast<std::int64_t>(config.max_area_frac * pixels);
+  const CandidateAreas areas = candidate_areas(config, pixels);
   FilterStats stats;
   std::vector<Prompted> prompted;
   std::set<std::pair<int, int>> taken;
   auto add = [&](int t, int node, int leaf, cv::Point2f point) {
     if (taken.insert({t, node}).second) prompted.push_back({t, node, leaf, point});
   };
-  auto eligible = [&](const RegionHierarchy& tree, int i) {
-    const auto& nd = tree.nodes()[i];
-    return nd.parent >= 0 && nd.area >= min_area && nd.area <= max_area;
-  };
+  auto eligible = [&](const RegionHierarchy& tree, int i) { return areas.admit(tree, i); };
 
-  const std::vector<std::vector<float>> agreement = consensus(trees, min_area, max_area);
+  const std::vector<std::vector<float>> agreement = consensus(trees, areas.min, areas.max);
   // Per tree and node: the region-quality model's probability and the predicted IoU (classic_internal.h).
   std::vector<std::vector<float>> item_prob(trees.size()), pred(trees.size());
   for (int t = 0; t < static_cast<int>(trees.size()); ++t) {
@@ -160,7 +163,6 @@ SegmentationResult classic::segment_classic(const cv::Mat& input, const Segmente
               return config.stability_score_thresh <= 0.f || c.stability >= config.stability_score_thresh;
             }));
   // The area filter on the regions' known areas, before any mask is drawn.
-  std::vector<int> regions;
   stats.add("area", keep_where([&](MaskCandidate& c, const Prompted& p) {
               const int region = region_at_logit(trees[p.tree], p.node, p.leaf, config.mask_threshold);
               c.area = region < 0 ? 0 : trees[p.tree].nodes()[region].area;
