@@ -45,13 +45,15 @@ std::string product_vectors_stamp(Database& db, const std::string& model) {
         "SELECT fingerprint FROM stage_items WHERE stage = 'embed' AND item_id = 'product-vectors'");
     stamp = st.step() ? st.column_text(0) : std::string("-");
   }
-  auto st = db.prepare(
-      model.empty() ? "SELECT count(*), coalesce(max(rowid), 0) FROM embeddings WHERE owner_kind = 'product'"
-                    : "SELECT count(*), coalesce(max(rowid), 0) FROM embeddings WHERE owner_kind = 'product'"
-                      " AND model_id = ?");
+  std::string sql = "SELECT count(*), coalesce(max(rowid), 0) FROM embeddings WHERE owner_kind = 'product'";
+  if (!model.empty()) sql += " AND model_id = ?";
+  auto st = db.prepare(sql);
   if (!model.empty()) st.bind(1, model);
   st.step();
-  stamp += "|" + std::to_string(st.column_int(0)) + "|" + std::to_string(st.column_int(1));
+  for (int c = 0; c < 2; ++c) {
+    stamp += '|';
+    stamp += std::to_string(st.column_int(c));
+  }
   return stamp;
 }
 
